@@ -1,0 +1,47 @@
+"""One root error class; subclasses carry what the caller needs to explain the problem."""
+
+from __future__ import annotations
+
+
+class SegmentsError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class CriteriaError(SegmentsError):
+    """Criteria that do not validate. ``errors`` maps a rule path to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        return "; ".join(f"{path}: {msg}" if path else msg
+                         for path, msgs in self.errors.items() for msg in msgs)
+
+
+class ValidationError(SegmentsError):
+    """Bad input outside the criteria (title, group, page...). ``errors`` maps field to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {m}" for k, ms in errors.items() for m in ms))
+
+
+class NotFound(SegmentsError):
+    """A segment, group or audience that does not exist."""
+
+
+class Conflict(SegmentsError):
+    """A save over a newer version of the same segment (optimistic locking)."""
+
+    def __init__(self, message: str, current_version: int | None = None):
+        self.current_version = current_version
+        super().__init__(message)
+
+
+class DuplicateFieldError(SegmentsError):
+    """Two providers claim the same field key."""
+
+
+class QueryTimeout(SegmentsError):
+    """A segment query ran past the configured statement timeout."""

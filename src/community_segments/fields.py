@@ -1,0 +1,72 @@
+"""Filter fields: what a provider contributes, and how it maps onto the member model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.sql.expression import ColumnElement, FromClause
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    ENUM = "enum"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    MULTI = "multi"
+
+
+@dataclass(frozen=True)
+class Related:
+    """The related rows of a multi-valued field: ``(owner, value)`` pairs.
+
+    ``selectable`` is a table or join; ``owner`` the column holding the member id;
+    ``value`` the column holding the value matched against (a name, a label).
+    """
+
+    selectable: FromClause
+    owner: ColumnElement
+    value: ColumnElement
+
+
+Choices = Sequence[str] | Callable[[Any], Sequence[str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilterField:
+    """A filterable member attribute.
+
+    Scalar fields give ``column``: an SQL expression evaluated per member row (a column,
+    or a correlated scalar subquery). Multi fields give ``related`` instead.
+    ``choices`` lists the values of enum and multi fields, or is a callable taking a
+    SQLAlchemy session and returning them (computed from the database).
+    """
+
+    key: str
+    label: str
+    type: FieldType
+    category: str = "Profile"
+    column: ColumnElement | None = None
+    related: Related | None = None
+    choices: Choices | None = None
+    description: str = ""
+    provider: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "type", FieldType(self.type))
+        if self.type is FieldType.MULTI:
+            if self.related is None:
+                raise ValueError(f"multi field {self.key!r} needs related=Related(...)")
+        elif self.column is None:
+            raise ValueError(f"{self.type} field {self.key!r} needs column=...")
+
+    def choice_list(self, session=None) -> list[str] | None:
+        """The choices as a list; computed choices need a session (None without one)."""
+        if self.choices is None:
+            return None
+        if callable(self.choices):
+            return None if session is None else list(self.choices(session))
+        return list(self.choices)
