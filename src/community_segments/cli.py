@@ -1,0 +1,171 @@
+"""``segments`` commands, thin over the service: ``flask segments``, ``flaskbb segments``,
+``community-segments segments``. Bad input exits 1 with one line naming what is wrong."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from .errors import SegmentsError
+from .query.operators import operators_for
+
+
+def _state():
+    from .extension import get_state
+    return get_state()
+
+
+def _service():
+    return _state().service()
+
+
+def friendly(command):
+    """Turn our errors into one-line messages and a non-zero exit, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SegmentsError as exc:
+            raise click.ClickException(str(exc).replace("\n", " ")) from None
+    return wrapper
+
+
+def _criteria(segment: str | None, criteria: str | None):
+    """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file)."""
+    if (segment is None) == (criteria is None):
+        raise click.UsageError("give either SEGMENT or --criteria JSON")
+    if criteria is not None:
+        if criteria.startswith("@"):
+            try:
+                return Path(criteria[1:]).read_text()
+            except OSError as exc:
+                raise click.BadParameter(str(exc), param_hint="--criteria") from None
+        return criteria
+    return _service().get(segment).criteria
+
+
+def _json_default(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+@click.group("segments")
+def segments_cli():
+    """Member segments: fields, segments, counts and members."""
+
+
+@segments_cli.command("fields")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+@friendly
+def fields_command(as_json):
+    """Every filter field with its type, operators and provider."""
+    rows = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
+             "operators": [op.key for op in operators_for(f.type)], "provider": f.provider}
+            for f in _state().registry]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['key']:<20} {row['type']:<8} {row['provider']:<32} "
+                   f"{', '.join(row['operators'])}")
+
+
+@segments_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+@friendly
+def list_command(as_json):
+    """Segments with their group, member count and percentage of all members."""
+    rows = [{"id": c.segment.id, "title": c.segment.title,
+             "group": c.segment.group.name if c.segment.group else None,
+             "count": c.count, "percent": c.percent, "error": c.error}
+            for c in _service().counts()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        figures = (f"{row['count']:>8} {row['percent']:>5.1f}%" if row["error"] is None
+                   else f"broken: {row['error']}")
+        click.echo(f"{row['id']:>4}  {row['title']:<36} {row['group'] or 'Ungrouped':<24} {figures}")
+
+
+@segments_cli.command("count")
+@click.argument("segment", required=False)
+@click.option("--criteria", help="Criteria JSON (or @file.json) instead of a segment.")
+@with_appcontext
+@friendly
+def count_command(segment, criteria):
+    """Print the member count of SEGMENT (id or exact title) or of --criteria."""
+    click.echo(_service().count(_criteria(segment, criteria)))
+
+
+@segments_cli.command("members")
+@click.argument("segment", required=False)
+@click.option("--criteria", help="Criteria JSON (or @file.json) instead of a segment.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
+@with_appcontext
+@friendly
+def members_command(segment, criteria, fmt):
+    """Stream the members of SEGMENT or --criteria as JSON (one array) or CSV."""
+    service = _service()
+    rows = service.stream_members(_criteria(segment, criteria))
+    out = click.get_text_stream("stdout")
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(_state().view.columns))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _json_default(v) if v is not None else "" for k, v in row.items()})
+        return
+    out.write("[")
+    for index, row in enumerate(rows):
+        out.write(("," if index else "") + "\n" + json.dumps(row, default=_json_default))
+    out.write("\n]\n")
+
+
+@segments_cli.command("create")
+@click.option("--title", required=True)
+@click.option("--description", default="")
+@click.option("--group", default=None, help="Group name (created when missing) or id.")
+@click.option("--criteria", required=True, help="Criteria JSON (or @file.json).")
+@with_appcontext
+@friendly
+def create_command(title, description, group, criteria):
+    """Create a segment."""
+    service = _service()
+    segment = service.create(title, _criteria(None, criteria), description, group, actor="cli")
+    click.echo(f"Created segment {segment.id}: {segment.title} "
+               f"({service.count(segment.criteria)} members)")
+
+
+@segments_cli.command("delete")
+@click.argument("segment")
+@with_appcontext
+@friendly
+def delete_command(segment):
+    """Delete SEGMENT (id or exact title)."""
+    service = _service()
+    found = service.get(segment)
+    title, segment_id = found.title, found.id
+    service.delete(segment_id)
+    click.echo(f"Deleted segment {segment_id}: {title}")
+
+
+@segments_cli.command("seed-defaults")
+@with_appcontext
+@friendly
+def seed_defaults_command():
+    """Create the default segments that are missing."""
+    created, skipped = _service().seed_defaults()
+    for segment in created:
+        click.echo(f"Created segment {segment.id}: {segment.title}")
+    for reason in skipped:
+        click.echo(f"Skipped {reason}", err=True)
+    click.echo(f"{len(created)} default segments created")

@@ -1,0 +1,117 @@
+"""The demo community: a small Flask app on SQLite with the member profile of the seed.
+
+``create_app`` reads ``DATABASE_URL`` (default: a SQLite file in the instance folder).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+
+from .. import migrate
+from ..extension import Segments
+from ..members import MemberView
+from .fields import demo_plugin
+from .models import DEMO_TABLES, Member, db
+
+
+def _secret_key(instance: Path) -> str:
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    default_db = f"sqlite:///{instance / 'community.sqlite'}"
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", default_db),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        DEMO_ADMIN_USERNAME="admin",
+        DEMO_ADMIN_PASSWORD=os.environ.get("DEMO_ADMIN_PASSWORD", "admin"),
+    )
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _secret_key(instance)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        instance.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    Segments(app, db=db, user_model=Member, member_view=member_view(), plugins=[demo_plugin],
+             host_name="demo", column_fields=False, is_admin=is_admin, actor=actor)
+    with app.app_context():
+        ensure_schema()
+    _routes(app)
+    return app
+
+
+def member_view() -> MemberView:
+    names = ("id", "username", "email", "job_title", "department", "country", "primary_role",
+             "signed_up", "last_activity", "post_count")
+    return MemberView(model=Member, columns={n: getattr(Member, n) for n in names})
+
+
+def ensure_schema() -> None:
+    """Create the demo tables and run our migrations; cheap when both are there."""
+    with db.engine.begin() as connection:
+        existing = set(sa.inspect(connection).get_table_names())
+        if not {t.name for t in DEMO_TABLES} <= existing:
+            db.metadata.create_all(connection, tables=list(DEMO_TABLES))
+        migrate.upgrade(connection)
+
+
+def current_member() -> Member | None:
+    if "member" not in g:
+        member_id = session.get("member_id")
+        g.member = db.session.get(Member, member_id) if member_id else None
+    return g.member
+
+
+def is_admin() -> bool:
+    member = current_member()
+    return member is not None and member.primary_role == "Administrator"
+
+
+def actor() -> str | None:
+    member = current_member()
+    return member.username if member else None
+
+
+def _routes(app: Flask) -> None:
+    @app.context_processor
+    def _member():
+        return {"current_member": current_member()}
+
+    @app.get("/")
+    def index():
+        return render_template("demo/index.html", members=db.session.scalar(
+            sa.select(sa.func.count()).select_from(Member)))
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login():
+        if request.method == "POST":
+            member = db.session.scalars(sa.select(Member).where(
+                Member.username == request.form.get("username", ""))).first()
+            if member and member.check_password(request.form.get("password", "")):
+                session.clear()
+                session["member_id"] = member.id
+                return redirect(_safe_next(request.args.get("next")))
+            flash("Wrong username or password.")
+        return render_template("demo/login.html"), 200 if request.method == "GET" else 401
+
+    @app.post("/logout")
+    def logout():
+        session.clear()
+        return redirect(url_for("index"))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("index")

@@ -1,0 +1,63 @@
+"""``community-segments``: the demo community's command line (demo, import, segments ...)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from ..cli import friendly
+from .app import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main():
+    """The community-segments demo community. Its database is DATABASE_URL
+    (default: a SQLite file in the instance folder)."""
+
+
+@main.command("demo")
+@click.option("--users", default=2000, show_default=True, help="Members to generate.")
+@click.option("--seed", default=42, show_default=True, help="Random seed.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, hidden=True, help="Set up, then exit (for tests).")
+@with_appcontext
+@friendly
+def demo_command(users, seed, host, port, no_serve):
+    """Create and seed the demo community if empty, add the default segments, and serve it."""
+    from flask import current_app
+
+    from ..extension import get_state
+    from .models import Member, db
+    from .seed import ensure_admin, seed_database
+
+    if db.session.query(Member.id).first() is None:
+        click.echo(f"Seeding {users} members (seed {seed}) ...")
+        seed_database(db.session, users, seed)
+        db.session.commit()
+    username, password = ensure_admin(db.session)
+    db.session.commit()
+    created, skipped = get_state().service().seed_defaults()
+    if created:
+        click.echo(f"Created {len(created)} default segments.")
+    for reason in skipped:
+        click.echo(f"Skipped {reason}", err=True)
+    url = f"http://{host}:{port}"
+    click.echo(f"Demo community: {url}/  (admin pages: {url}/admin/segments/)")
+    click.echo(f"Log in as admin: username {username!r}, password {password!r}")
+    if not no_serve:
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+@friendly
+def import_command(file):
+    """Load members from FILE.jsonl (one JSON object a line); all or nothing."""
+    from .importer import import_jsonl
+    from .models import db
+
+    added = import_jsonl(db.session, file)
+    click.echo(f"Imported {added} members from {file}")

@@ -1,0 +1,101 @@
+"""Evaluating criteria: counts, pages of members, streams, overview counts, overlap.
+
+Every function builds SQL; members are never loaded into Python to be filtered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from .errors import ValidationError
+from .members import MemberView
+from .query.compiler import Compiler
+from .query.tree import Node
+from .registry import FieldRegistry
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    direction: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class Evaluator:
+    """Counts and lists members for criteria trees, in one SQL query each."""
+
+    session: sa.orm.Session
+    registry: FieldRegistry
+    view: MemberView
+    now: datetime | None = None
+
+    def condition(self, tree: Node) -> sa.ColumnElement[bool]:
+        compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC))
+        return self.view.where_member(compiler.compile(tree))
+
+    def _from(self):
+        return self.view.model.__table__ if hasattr(self.view.model, "__table__") else self.view.model
+
+    def count(self, tree: Node) -> int:
+        query = sa.select(sa.func.count()).select_from(self._from()).where(self.condition(tree))
+        return self.session.execute(query).scalar_one()
+
+    def total(self) -> int:
+        query = sa.select(sa.func.count()).select_from(self._from())
+        if self.view.base is not None:
+            query = query.where(self.view.base)
+        return self.session.execute(query).scalar_one()
+
+    def _select(self, columns: Sequence[str] | None = None):
+        names = columns or list(self.view.columns)
+        return sa.select(*(self.view.columns[n].label(n) for n in names)).select_from(self._from())
+
+    def members(self, tree: Node, page: int = 1, per_page: int = 50,
+                sort: str = "username", direction: str = "asc") -> Page:
+        if sort not in self.view.sortable:
+            raise ValidationError({"sort": [f"{sort!r} is not sortable; use one of: "
+                                            f"{', '.join(self.view.sortable)}"]})
+        if direction not in ("asc", "desc"):
+            raise ValidationError({"direction": [f"{direction!r} is not 'asc' or 'desc'"]})
+        if page < 1 or not 1 <= per_page <= 500:
+            raise ValidationError({"page": ["page must be >= 1 and per_page 1 to 500"]})
+        condition = self.condition(tree)
+        column = self.view.columns[sort]
+        order = column.asc() if direction == "asc" else column.desc()
+        nulls = column.is_(None)  # empty values last whichever the direction, on every database
+        query = (self._select().where(condition).order_by(nulls, order, self.view.id)
+                 .limit(per_page).offset((page - 1) * per_page))
+        items = [dict(row._mapping) for row in self.session.execute(query)]
+        total = self.count(tree)
+        return Page(items, total, page, per_page, sort, direction)
+
+    def stream(self, tree: Node, batch_size: int = 1000,
+               columns: Sequence[str] | None = None) -> Iterator[dict]:
+        """Every matching member in id order, fetched in keyset batches (bounded memory)."""
+        condition = self.condition(tree)
+        names = list(columns or self.view.columns)
+        if "id" not in names:
+            names.insert(0, "id")
+        last = None
+        while True:
+            query = self._select(names).where(condition)
+            if last is not None:
+                query = query.where(self.view.id > last)
+            rows = self.session.execute(query.order_by(self.view.id).limit(batch_size)).all()
+            for row in rows:
+                yield dict(row._mapping)
+            if len(rows) < batch_size:
+                return
+            last = rows[-1].id

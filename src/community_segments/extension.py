@@ -1,0 +1,88 @@
+"""The Flask extension: ``Segments(app, db=db, user_model=User)`` or ``init_app``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from .evaluation import Evaluator
+from .hooks import make_plugin_manager
+from .host import Host
+from .members import MemberView
+from .registry import FieldRegistry
+from .service import SegmentService
+
+EXTENSION = "community_segments"
+
+
+@dataclass
+class SegmentsState:
+    """What one app knows about segments: kept in ``app.extensions["community_segments"]``."""
+
+    db: Any
+    host: Host
+    view: MemberView
+    pm: Any
+    registry: FieldRegistry
+    is_admin: Callable[[], bool]
+    actor: Callable[[], str | None]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def service(self, session=None) -> SegmentService:
+        session = session or self.db.session
+        return SegmentService(session, Evaluator(session, self.registry, self.view),
+                              self.pm, self.host)
+
+
+class Segments:
+    """Segments for a Flask + Flask-SQLAlchemy app.
+
+    ``plugins`` are field providers registered before the installed entry points;
+    with ``column_fields`` (the default) every plain column of ``user_model`` is a field.
+    ``is_admin`` answers whether the current request may use the pages and API;
+    ``actor`` names the current user for created/updated by.
+    """
+
+    def __init__(self, app: Flask | None = None, *, db, user_model,
+                 member_view: MemberView | None = None, plugins: Iterable = (),
+                 host_name: str = "generic", column_fields: bool = True,
+                 is_admin: Callable[[], bool] | None = None,
+                 actor: Callable[[], str | None] | None = None,
+                 entry_points: bool = True, web: bool = True):
+        self.db = db
+        self.user_model = user_model
+        self.member_view = member_view or MemberView.for_model(user_model)
+        self.plugins = list(plugins)
+        if column_fields:
+            from .hooks.columns import columns_plugin
+            self.plugins.append(columns_plugin)
+        self.host_name = host_name
+        self.is_admin = is_admin or (lambda: False)
+        self.actor = actor or (lambda: None)
+        self.entry_points = entry_points
+        self.web = web
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> SegmentsState:
+        host = Host(self.host_name, self.user_model, self.db, dict(app.config))
+        pm = make_plugin_manager(self.plugins, entry_points=self.entry_points)
+        state = SegmentsState(
+            db=self.db, host=host, view=self.member_view, pm=pm,
+            registry=FieldRegistry.from_plugins(pm, host), is_admin=self.is_admin,
+            actor=self.actor)
+        app.extensions[EXTENSION] = state
+        from .cli import segments_cli
+        app.cli.add_command(segments_cli)
+        if self.web:
+            from .web import register
+            register(app, state)
+        return state
+
+
+def get_state(app: Flask | None = None) -> SegmentsState:
+    from flask import current_app
+    return (app or current_app).extensions[EXTENSION]

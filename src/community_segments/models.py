@@ -1,0 +1,64 @@
+"""Our two tables, on a metadata of their own: no foreign keys into host tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class SegmentGroup(Base):
+    """A named folder of segments; deleting one never deletes its segments."""
+
+    __tablename__ = "cs_segment_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="group", order_by="Segment.position, Segment.id")
+
+    def __repr__(self) -> str:
+        return f"<SegmentGroup {self.id} {self.name!r}>"
+
+
+class Segment(Base):
+    """A saved filter over members: evaluated when looked at, never a stored list."""
+
+    __tablename__ = "cs_segment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    criteria: Mapped[dict] = mapped_column(sa.JSON)
+    group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cs_segment_group.id", ondelete="SET NULL"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_by: Mapped[str | None] = mapped_column(sa.String(200))
+    updated_by: Mapped[str | None] = mapped_column(sa.String(200))
+
+    group: Mapped[SegmentGroup | None] = relationship(back_populates="segments")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Segment {self.id} {self.title!r}>"

@@ -1,0 +1,333 @@
+"""The operations on segments and groups; the web pages, the API and the CLI all call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import signals
+from .errors import Conflict, CriteriaError, NotFound, ValidationError
+from .evaluation import Evaluator, Page
+from .models import Segment, SegmentGroup
+from .query.parse import parse_criteria
+from .query.sentence import describe
+from .query.tree import Group
+from .types import utcnow
+
+TITLE_MAX = 200
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    segment: Segment
+    count: int | None
+    percent: float | None
+    error: str | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self.error is not None
+
+
+class SegmentService:
+    def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None):
+        self.session = session
+        self.evaluator = evaluator
+        self.registry = evaluator.registry
+        self.pm = pm
+        self.host = host
+
+    # -- criteria ---------------------------------------------------------------------
+
+    def parse(self, criteria: Any) -> Group:
+        return parse_criteria(criteria, self.registry)
+
+    def describe(self, criteria: Any) -> str:
+        return describe(self.parse(criteria), self.registry)
+
+    def problem(self, segment: Segment) -> str | None:
+        """Why a stored segment cannot be evaluated (e.g. its field was uninstalled), or None."""
+        try:
+            self.parse(segment.criteria)
+        except CriteriaError as exc:
+            return exc.one_line()
+        return None
+
+    def count(self, criteria: Any) -> int:
+        return self.evaluator.count(self.parse(criteria))
+
+    def total_members(self) -> int:
+        return self.evaluator.total()
+
+    def members(self, criteria: Any, **paging) -> Page:
+        return self.evaluator.members(self.parse(criteria), **paging)
+
+    def stream_members(self, criteria: Any, **options):
+        return self.evaluator.stream(self.parse(criteria), **options)
+
+    def counts(self, segments: Iterable[Segment] | None = None) -> list[SegmentCount]:
+        """Member count and share of every segment; a broken one carries its reason."""
+        segments = self.list_segments() if segments is None else list(segments)
+        total = self.total_members()
+        result = []
+        for segment in segments:
+            try:
+                count = self.evaluator.count(self.parse(segment.criteria))
+            except CriteriaError as exc:
+                result.append(SegmentCount(segment, None, None, exc.one_line()))
+                continue
+            result.append(SegmentCount(segment, count, _percent(count, total)))
+        return result
+
+    # -- segments ---------------------------------------------------------------------
+
+    def list_segments(self) -> list[Segment]:
+        query = (sa.select(Segment).outerjoin(Segment.group)
+                 .order_by(SegmentGroup.position.is_(None), SegmentGroup.position,
+                           SegmentGroup.id, Segment.position, Segment.id))
+        return list(self.session.scalars(query))
+
+    def get(self, ident: int | str) -> Segment:
+        """A segment by id or by exact title."""
+        segment = None
+        if isinstance(ident, int) or (isinstance(ident, str) and ident.isdigit()):
+            segment = self.session.get(Segment, int(ident))
+        if segment is None and isinstance(ident, str):
+            segment = self.session.scalars(sa.select(Segment).where(Segment.title == ident)).first()
+        if segment is None:
+            raise NotFound(f"no segment with id or title {ident!r}")
+        return segment
+
+    def create(self, title: str, criteria: Any, description: str = "",
+               group: int | str | None = None, actor: str | None = None) -> Segment:
+        tree = self.parse(criteria)
+        title = self._title(title)
+        target = self._group_or_none(group, create=True)
+        segment = Segment(title=title, description=description or "", criteria=tree.to_dict(),
+                          group_id=target.id if target else None,
+                          position=self._next_position(target), created_by=actor, updated_by=actor)
+        self.session.add(segment)
+        self._commit(title)
+        signals.segment_created.send(_snapshot(segment), segment_id=segment.id,
+                                     title=segment.title, version=segment.version)
+        return segment
+
+    def update(self, ident: int | str, version: int | None = None, actor: str | None = None,
+               **changes: Any) -> Segment:
+        """Change title, description, criteria or group; ``version`` guards against lost updates."""
+        segment = self.get(ident)
+        if version is not None and version != segment.version:
+            raise Conflict(f"segment {segment.title!r} was changed by someone else "
+                           f"(version {segment.version}, yours {version}); reload and retry",
+                           current_version=segment.version)
+        if "criteria" in changes:
+            segment.criteria = self.parse(changes.pop("criteria")).to_dict()
+        if "title" in changes:
+            segment.title = self._title(changes.pop("title"), exclude=segment.id)
+        if "description" in changes:
+            segment.description = changes.pop("description") or ""
+        if "group" in changes:
+            self.move(segment.id, changes.pop("group"), commit=False)
+        if changes:
+            raise ValidationError({key: ["unknown attribute"] for key in changes})
+        segment.updated_by = actor
+        segment.updated_at = utcnow()
+        self._commit(segment.title)
+        signals.segment_updated.send(_snapshot(segment), segment_id=segment.id,
+                                     title=segment.title, version=segment.version)
+        return segment
+
+    def delete(self, ident: int | str) -> None:
+        segment = self.get(ident)
+        snapshot, segment_id, title = _snapshot(segment), segment.id, segment.title
+        self.session.delete(segment)
+        self.session.commit()
+        signals.segment_deleted.send(snapshot, segment_id=segment_id, title=title)
+
+    def duplicate(self, ident: int | str, actor: str | None = None) -> Segment:
+        original = self.get(ident)
+        return self.create(self._copy_title(original.title), original.criteria,
+                           original.description, original.group_id, actor)
+
+    def move(self, ident: int | str, group: int | str | None, position: int | None = None,
+             commit: bool = True) -> Segment:
+        """Put a segment in ``group`` (None: ungrouped) at ``position`` (None: last)."""
+        segment = self.get(ident)
+        target = self._group_or_none(group)
+        siblings = [s for s in self._members_of(target) if s.id != segment.id]
+        index = len(siblings) if position is None else max(0, min(position, len(siblings)))
+        siblings.insert(index, segment)
+        segment.group = target
+        for pos, sibling in enumerate(siblings):
+            sibling.position = pos
+        if commit:
+            self._commit(segment.title)
+        return segment
+
+    # -- groups -----------------------------------------------------------------------
+
+    def list_groups(self) -> list[SegmentGroup]:
+        return list(self.session.scalars(
+            sa.select(SegmentGroup).order_by(SegmentGroup.position, SegmentGroup.id)))
+
+    def get_group(self, ident: int | str) -> SegmentGroup:
+        group = None
+        if isinstance(ident, int) or (isinstance(ident, str) and ident.isdigit()):
+            group = self.session.get(SegmentGroup, int(ident))
+        if group is None and isinstance(ident, str):
+            group = self.session.scalars(
+                sa.select(SegmentGroup).where(SegmentGroup.name == ident)).first()
+        if group is None:
+            raise NotFound(f"no segment group with id or name {ident!r}")
+        return group
+
+    def create_group(self, name: str, commit: bool = True) -> SegmentGroup:
+        name = _name(name, "name")
+        if self.session.scalars(sa.select(SegmentGroup).where(SegmentGroup.name == name)).first():
+            raise ValidationError({"name": [f"a group named {name!r} exists already"]})
+        position = self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(SegmentGroup.position), -1)))
+        group = SegmentGroup(name=name, position=position + 1)
+        self.session.add(group)
+        if commit:
+            self._commit(name, what="group name")
+        else:
+            self.session.flush()
+        return group
+
+    def rename_group(self, ident: int | str, name: str) -> SegmentGroup:
+        group = self.get_group(ident)
+        name = _name(name, "name")
+        clash = self.session.scalars(sa.select(SegmentGroup).where(
+            SegmentGroup.name == name, SegmentGroup.id != group.id)).first()
+        if clash:
+            raise ValidationError({"name": [f"a group named {name!r} exists already"]})
+        group.name = name
+        self._commit(name, what="group name")
+        return group
+
+    def delete_group(self, ident: int | str) -> None:
+        """Delete a group; its segments move to the end of "Ungrouped", never deleted."""
+        group = self.get_group(ident)
+        ungrouped = self._members_of(None)
+        for offset, segment in enumerate(self._members_of(group)):
+            segment.group = None
+            segment.position = len(ungrouped) + offset
+        self.session.delete(group)
+        self.session.commit()
+
+    def reorder_groups(self, ids: list[int]) -> list[SegmentGroup]:
+        groups = {g.id: g for g in self.list_groups()}
+        if sorted(ids) != sorted(groups):
+            raise ValidationError({"ids": ["give every group id exactly once"]})
+        for position, gid in enumerate(ids):
+            groups[gid].position = position
+        self.session.commit()
+        return self.list_groups()
+
+    # -- defaults ---------------------------------------------------------------------
+
+    def seed_defaults(self) -> tuple[list[Segment], list[str]]:
+        """Create the default segments that are missing; returns (created, skipped reasons)."""
+        from .hooks import provider_results
+
+        created, skipped = [], []
+        existing = set(self.session.scalars(sa.select(Segment.title)))
+        for provider, definitions in provider_results(self.pm, "segments_default_segments",
+                                                      host=self.host):
+            for definition in definitions:
+                title = definition["title"]
+                if title in existing:
+                    continue
+                try:
+                    created.append(self.create(title, definition["criteria"],
+                                               definition.get("description", ""),
+                                               definition.get("group"), actor=provider))
+                    existing.add(title)
+                except (CriteriaError, ValidationError) as exc:
+                    self.session.rollback()
+                    skipped.append(f"{title!r} from {provider}: {exc}")
+        return created, skipped
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _title(self, title: str, exclude: int | None = None) -> str:
+        title = _name(title, "title")
+        query = sa.select(Segment.id).where(Segment.title == title)
+        if exclude is not None:
+            query = query.where(Segment.id != exclude)
+        if self.session.scalars(query).first() is not None:
+            raise ValidationError({"title": [f"a segment titled {title!r} exists already"]})
+        return title
+
+    def _copy_title(self, title: str) -> str:
+        titles = set(self.session.scalars(sa.select(Segment.title)))
+        candidate, n = f"{title} (copy)", 2
+        while candidate in titles:
+            candidate, n = f"{title} (copy {n})", n + 1
+        return candidate[:TITLE_MAX]
+
+    def _group_or_none(self, group, create: bool = False) -> SegmentGroup | None:
+        if group is None or group == "":
+            return None
+        if isinstance(group, SegmentGroup):
+            return group
+        try:
+            return self.get_group(group)
+        except NotFound:
+            if create and isinstance(group, str) and not group.isdigit():
+                return self.create_group(group, commit=False)
+            raise
+
+    def _members_of(self, group: SegmentGroup | None) -> list[Segment]:
+        where = Segment.group_id.is_(None) if group is None else Segment.group_id == group.id
+        return list(self.session.scalars(
+            sa.select(Segment).where(where).order_by(Segment.position, Segment.id)))
+
+    def _next_position(self, group: SegmentGroup | None) -> int:
+        return len(self._members_of(group))
+
+    def _commit(self, name: str, what: str = "title") -> None:
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            raise ValidationError({what: [f"{name!r} is already used"]}) from None
+        except StaleDataError:
+            self.session.rollback()
+            raise Conflict(f"{name!r} was changed by someone else; reload and retry") from None
+
+
+def _name(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError({key: [f"{key} is required"]})
+    value = value.strip()
+    if len(value) > TITLE_MAX:
+        raise ValidationError({key: [f"{key} is longer than {TITLE_MAX} characters"]})
+    return value
+
+
+def _percent(count: int, total: int) -> float:
+    return round(100.0 * count / total, 1) if total else 0.0
+
+
+@dataclass(frozen=True)
+class SegmentSnapshot:
+    """What lifecycle signals carry as sender: plain values, not a live ORM object."""
+
+    id: int
+    title: str
+    description: str
+    criteria: dict
+    group_id: int | None
+    version: int
+
+
+def _snapshot(segment: Segment) -> SegmentSnapshot:
+    return SegmentSnapshot(segment.id, segment.title, segment.description,
+                           segment.criteria, segment.group_id, segment.version)

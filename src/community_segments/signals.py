@@ -1,0 +1,33 @@
+"""Named blinker signals: our lifecycle events, and the shared campaign-audience names.
+
+Lifecycle signals are sent after the change is committed, with the segment id as
+sender and keyword data that is plain values (never ORM objects).
+"""
+
+from __future__ import annotations
+
+import blinker
+
+_ours = blinker.Namespace()
+
+segment_created = _ours.signal("community-segments.segment-created", doc="""
+A segment was created and committed. Sender: the segment id; kwargs: ``title``, ``version``.
+""")
+segment_updated = _ours.signal("community-segments.segment-updated", doc="""
+A segment was changed and committed. Sender: the segment id; kwargs: ``title``, ``version``.
+""")
+segment_deleted = _ours.signal("community-segments.segment-deleted", doc="""
+A segment was deleted and committed. Sender: the segment id; kwargs: ``title``.
+""")
+
+# Shared with any campaign module through blinker's default namespace, so neither side
+# imports the other.
+collect_audiences = blinker.signal("campaigns.collect-audiences", doc="""
+Sent by a campaign module; each receiver returns a list of audiences
+(dicts with ``id``, ``label``, ``description``, ``count``).
+""")
+resolve_audience = blinker.signal("campaigns.resolve-audience", doc="""
+Sent by a campaign module with ``audience_id=...``; the receiver that owns the id returns
+an iterable of recipients (dicts with ``id``, ``email``, ``name`` and personalisation
+fields) streamed in batches; the others return None.
+""")

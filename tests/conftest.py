@@ -1,0 +1,97 @@
+"""Shared fixtures: the three databases every engine test runs on.
+
+SQLite always; PostgreSQL and MariaDB when reachable (server URLs from TEST_POSTGRES_URL
+and TEST_MARIADB_URL, defaulting to this machine's servers). Each test run creates its
+own database on each server and drops it at the end, so runs never collide. With
+CI=true an unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+SERVERS = {
+    "postgresql": os.environ.get("TEST_POSTGRES_URL",
+                                 "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    "mariadb": os.environ.get("TEST_MARIADB_URL",
+                              "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"),
+}
+DATABASES = ["sqlite", *SERVERS]
+
+
+class Server:
+    """One database server: a private database for this test run, made on first use."""
+
+    def __init__(self, name: str, url: str):
+        self.name, self.base = name, sa.make_url(url)
+        self.problem: str | None = None
+        self.url: str | None = None
+
+    def database(self) -> str:
+        if self.url is None and self.problem is None:
+            self._create()
+        if self.problem:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"{self.name} is required in CI but unreachable: {self.problem}")
+            pytest.skip(f"{self.name} at {self.base} is unreachable: {self.problem}")
+        return self.url
+
+    def _create(self) -> None:
+        name = f"cs_test_{uuid.uuid4().hex[:10]}"
+        engine = sa.create_engine(self.base, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text(f"CREATE DATABASE {name}"))
+        except Exception as exc:  # any driver or network error: the server is not usable
+            self.problem = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            return
+        finally:
+            engine.dispose()
+        self.url = self.base.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.url is None:
+            return
+        engine = sa.create_engine(self.base, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            name = sa.make_url(self.url).database
+            if self.name == "postgresql":
+                connection.execute(sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def servers():
+    made = {name: Server(name, url) for name, url in SERVERS.items()}
+    yield made
+    for server in made.values():
+        server.drop()
+
+
+def empty_database(url: str) -> None:
+    """Drop every table (tests own their private database for their duration)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        metadata = sa.MetaData()
+        metadata.reflect(connection)
+        if connection.dialect.name in ("mysql", "mariadb"):
+            connection.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
+        metadata.drop_all(connection)
+    engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request, tmp_path, servers) -> str:
+    """An empty database, once per kind: a SQLite file, or this run's PostgreSQL/MariaDB one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    url = servers[request.param].database()
+    empty_database(url)
+    return url
