@@ -109,3 +109,15 @@ def test_stream_in_batches_keeps_id_order(service):
     rows = list(service.stream_members(EVERYONE, batch_size=5))
     assert [r["id"] for r in rows] == list(range(1, 13))
     assert {"id", "username", "email"} <= set(rows[0])
+
+
+def test_overlap_names_subsets_and_duplicates(service):
+    corp = service.create("Corp", {"rules": [{"field": "email", "op": "ends_with", "value": "corp.com"}]})
+    karma = service.create("Karma 3+", {"rules": [{"field": "karma", "op": "gte", "value": 3}]})
+    same = service.create("Corp again", {"rules": [{"field": "email", "op": "contains", "value": "@corp."}]})
+    overlap = service.overlap([corp.id, karma.id, same.id])
+    assert overlap.matrix == [[4, 4, 4], [4, 10, 4], [4, 4, 4]]
+    assert overlap.share(1, 0) == 40.0
+    relations = {(kind, a.title, b.title) for kind, a, b in overlap.relations()}
+    assert relations == {("duplicate", "Corp", "Corp again"), ("subset", "Corp", "Karma 3+"),
+                         ("subset", "Corp again", "Karma 3+")}

@@ -81,6 +81,21 @@ class Evaluator:
         total = self.count(tree)
         return Page(items, total, page, per_page, sort, direction)
 
+    def overlap(self, trees: Sequence[Node]) -> list[list[int]]:
+        """``matrix[i][j]``: members in both ``trees[i]`` and ``trees[j]`` (diagonal: sizes)."""
+        conditions = [self.condition(tree) for tree in trees]
+        cells = [(i, j) for i in range(len(trees)) for j in range(i, len(trees))]
+        if not cells:
+            return []
+        sums = [sa.func.coalesce(sa.func.sum(sa.case(
+                    (sa.and_(conditions[i], conditions[j]), 1), else_=0)), 0)
+                for i, j in cells]
+        row = self.session.execute(sa.select(*sums).select_from(self._from())).one()
+        matrix = [[0] * len(trees) for _ in trees]
+        for (i, j), value in zip(cells, row, strict=True):
+            matrix[i][j] = matrix[j][i] = int(value)
+        return matrix
+
     def stream(self, tree: Node, batch_size: int = 1000,
                columns: Sequence[str] | None = None) -> Iterator[dict]:
         """Every matching member in id order, fetched in keyset batches (bounded memory)."""

@@ -35,6 +35,30 @@ class SegmentCount:
         return self.error is not None
 
 
+@dataclass(frozen=True)
+class Overlap:
+    segments: list[Segment]
+    matrix: list[list[int]]
+    broken: dict[int, str]
+
+    def share(self, i: int, j: int) -> float:
+        """The part of segment i that is also in segment j, in percent."""
+        size = self.matrix[i][i]
+        return round(100.0 * self.matrix[i][j] / size, 1) if size else 0.0
+
+    def relations(self) -> list[tuple[str, Segment, Segment]]:
+        """("duplicate", a, b): same members; ("subset", a, b): every member of a is in b."""
+        found = []
+        for i, a in enumerate(self.segments):
+            for j, b in enumerate(self.segments):
+                both, size_a, size_b = self.matrix[i][j], self.matrix[i][i], self.matrix[j][j]
+                if i < j and size_a == size_b == both:
+                    found.append(("duplicate", a, b))
+                elif i != j and 0 < size_a == both < size_b:
+                    found.append(("subset", a, b))
+        return found
+
+
 class SegmentService:
     def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None):
         self.session = session
@@ -84,6 +108,18 @@ class SegmentService:
                 continue
             result.append(SegmentCount(segment, count, _percent(count, total)))
         return result
+
+    def overlap(self, idents: Iterable[int | str]) -> Overlap:
+        """Pairwise overlaps of segments, with the subsets and duplicates they reveal."""
+        segments, trees, broken = [], [], {}
+        for ident in dict.fromkeys(idents):
+            segment = self.get(ident)
+            try:
+                trees.append(self.parse(segment.criteria))
+                segments.append(segment)
+            except CriteriaError as exc:
+                broken[segment.id] = exc.one_line()
+        return Overlap(segments, self.evaluator.overlap(trees), broken)
 
     # -- segments ---------------------------------------------------------------------
 
