@@ -1,4 +1,4 @@
-"""An app per database (SQLite always; PostgreSQL and MariaDB when reachable) with no demo tables."""
+"""An app per database (SQLite; PostgreSQL and MariaDB when reachable), without demo tables."""
 
 import os
 

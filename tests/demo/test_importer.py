@@ -88,7 +88,8 @@ def test_import_adds_exactly_the_members_of_the_file_and_reuses_tags(seeded, tmp
 def test_a_bad_line_500_is_named_and_nothing_is_written(seeded, tmp_path, change):
     patch, message = change
     lines = imported_members(600)
-    lines[499] = json.dumps(json.loads(lines[499]) | patch) if patch else lines[499].replace(",", "")
+    bad = json.dumps(json.loads(lines[499]) | patch) if patch else lines[499].replace(",", "")
+    lines[499] = bad
     before, groups_before = member_count(), group_names()
     with pytest.raises(ImportFileError) as raised:
         import_jsonl(db.session, write_lines(tmp_path / "members.jsonl", lines))
@@ -99,21 +100,21 @@ def test_a_bad_line_500_is_named_and_nothing_is_written(seeded, tmp_path, change
     assert "Importers" not in groups_before
 
 
-def test_every_error_is_collected_and_the_first_is_named(app, tmp_path):
-    lines = [json.dumps(ALICE), "[1, 2]", json.dumps(dict(BOB, country="usa", post_count=-1)),
+def test_every_error_is_collected_blank_lines_count_and_the_first_is_named(app, tmp_path):
+    lines = [json.dumps(ALICE), "", "[1, 2]", json.dumps(dict(BOB, country="usa", post_count=-1)),
              json.dumps(dict(BOB, username="Alice", email="ALICE@example.com")),
              json.dumps(dict(BOB, username="carol", email="carol@example.com", shoe_size=44))]
     with pytest.raises(SegmentsError) as raised:
         import_jsonl(db.session, write_lines(tmp_path / "members.jsonl", lines))
     assert raised.value.errors == [
-        (2, "expected a JSON object, got list"),
-        (3, "country: Not an ISO 3166 alpha-2 country code (two capital letters)."),
-        (3, "post_count: Must be greater than or equal to 0."),
-        (4, "email: 'ALICE@example.com' is already used on line 1."),
-        (4, "username: 'Alice' is already used on line 1."),
-        (5, "shoe_size: Unknown field."),
+        (3, "expected a JSON object, got list"),
+        (4, "country: Not an ISO 3166 alpha-2 country code (two capital letters)."),
+        (4, "post_count: Must be greater than or equal to 0."),
+        (5, "email: 'ALICE@example.com' is already used on line 1."),
+        (5, "username: 'Alice' is already used on line 1."),
+        (6, "shoe_size: Unknown field."),
     ]
-    assert str(raised.value) == "line 2: expected a JSON object, got list (and 5 more errors)"
+    assert str(raised.value) == "line 3: expected a JSON object, got list (and 5 more errors)"
     assert not sa.inspect(db.engine).has_table("members")
 
 

@@ -80,7 +80,7 @@ def test_dates_are_ordered_within_three_years_and_activity_is_recent(members):
     assert min(signed_up) >= NOW - timedelta(days=3 * 365)
     assert max(signed_up) <= NOW
     active = [(datetime.fromisoformat(m["last_activity"]), s)
-              for m, s in zip(members, signed_up) if m["last_activity"]]
+              for m, s in zip(members, signed_up, strict=True) if m["last_activity"]]
     assert all(s <= last <= NOW for last, s in active)
     assert share(active, lambda pair: pair[0] >= NOW - timedelta(days=90)) > 0.3
 

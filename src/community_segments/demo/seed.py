@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from community_segments.types import utcnow
+from community_segments.types import as_utc, utcnow
 
 from .models import (
     BADGES, CUSTOM_ROLES, GROUPS, Badge, CustomRole, Group, Member,
@@ -94,7 +94,7 @@ _IN_CHUNK = 500
 
 
 def generate_members(n: int, seed: int, now: datetime | None = None) -> Iterator[dict]:
-    """``n`` members in the JSONL import shape (dates as ISO 8601 strings); same seed, same members."""
+    """``n`` members in the JSONL import shape, dates as ISO 8601; same seed, same members."""
     for member in _generate(n, seed, now):
         yield {**member, "signed_up": _iso(member["signed_up"]),
                "last_activity": _iso(member["last_activity"])}
@@ -124,7 +124,7 @@ def ensure_admin(session: Session, username: str = "admin",
 
 
 def insert_members(connection: Connection, members: Iterable[dict], batch_size: int = 5000) -> int:
-    """Bulk-insert member dicts (datetimes, tag names) with their tags; tags are created as needed."""
+    """Bulk-insert member dicts (datetimes, tag names) and their tags, creating missing tags."""
     tag_ids: dict[str, dict[str, int]] = {key: {} for key, *_ in _TAGS}
     count = 0
     for batch in batched(members, batch_size):
@@ -191,7 +191,7 @@ def _insert_links(connection: Connection, batch: tuple[dict, ...], member_ids: d
 
 def _generate(n: int, seed: int, now: datetime | None) -> Iterator[dict]:
     rng = random.Random(seed)
-    now = now or utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    now = as_utc(now) if now else utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     for number in range(1, n + 1):
         yield _member(rng, number, now)
 
