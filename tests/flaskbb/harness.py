@@ -24,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -50,6 +51,8 @@ FUTURE_LINE = "from __future__ import annotations\n"
 PASSWORD_COLUMN = ('mapped_column("password", String(120)', 'mapped_column("password", String(255)')
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE_DIR = REPO_ROOT / ".cache" / "flaskbb"
+BUILD_IGNORE = (".git", ".cache", ".venv*", "build", "dist", "*.egg-info", "__pycache__",
+                ".pytest_cache", ".hypothesis", "node_modules")
 USERS = {
     "admin": ("admin", "Admin123!", "admin"),
     "moderator": ("moddy", "Moddy123!", "mod"),
@@ -191,12 +194,19 @@ def pip(venv: Path, *args) -> subprocess.CompletedProcess:
 
 
 def build_wheel(repo_root: Path | str, out_dir: Path | str, python: str | None = None) -> Path:
-    """Build a wheel of the project at ``repo_root`` into ``out_dir`` with ``pip wheel``."""
-    out_dir = Path(out_dir)
+    """Build a wheel of the project at ``repo_root`` into ``out_dir`` with ``pip wheel``.
+
+    It builds from a clean copy: setuptools would otherwise package whatever stale
+    files sit in ``build/lib`` and leave ``build/`` and ``*.egg-info`` in the tree.
+    """
+    out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     before = {p: p.stat().st_mtime for p in out_dir.glob("*.whl")}
-    run([python or sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--disable-pip-version-check", "--wheel-dir", out_dir, repo_root])
+    with tempfile.TemporaryDirectory(prefix="wheel-src-") as tmp:
+        source = Path(tmp) / "src"
+        shutil.copytree(repo_root, source, ignore=shutil.ignore_patterns(*BUILD_IGNORE))
+        run([python or sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+             "--disable-pip-version-check", "--wheel-dir", out_dir, source])
     built = [p for p in out_dir.glob("*.whl") if before.get(p) != p.stat().st_mtime]
     if len(built) != 1:
         raise HarnessError(f"expected one new wheel in {out_dir}, found {built}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import textwrap
+import zipfile
 
 import pytest
 
-from harness import add_future_import, build_wheel, install_wheel, uninstall
+from harness import REPO_ROOT, add_future_import, build_wheel, install_wheel, uninstall
 
 ADMIN_ONLY = "/admin/plugins"
 
@@ -80,3 +81,87 @@ def test_member_created_through_models(flaskbb_any_site, admin):
         "primary": "Member", "secondary": ["Moderator"]}
     assert "bob" in admin.get("/admin/users").text
     assert site.login("bob", "Bob12345!").get("/admin/").status == 200
+
+
+PROBE_DIST = "harness-probe-plugin"
+PROBE_PYPROJECT = """
+[build-system]
+requires = ["setuptools>=69"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "harness-probe-plugin"
+version = "0.0.1"
+
+[project.entry-points.flaskbb_plugins]
+harness_probe = "harness_probe"
+
+[tool.setuptools]
+packages = ["harness_probe"]
+"""
+PROBE_MODULE = """
+from flask import Blueprint
+from flaskbb.extensions import allows
+from flaskbb.utils.requirements import IsAdmin
+from pluggy import HookimplMarker
+
+hookimpl = HookimplMarker("flaskbb")
+SETTINGS = None
+probe = Blueprint("harness_probe", __name__)
+
+
+@probe.route("/")
+@allows.requires(IsAdmin)
+def index():
+    return "harness probe says hello"
+
+
+@hookimpl
+def flaskbb_load_blueprints(app):
+    app.register_blueprint(probe, url_prefix="/admin/harness-probe")
+"""
+
+
+@pytest.fixture
+def probe_plugin(flaskbb_any_site, tmp_path):
+    """A throwaway plugin wheel-installed into the shared venv, removed afterwards."""
+    site = flaskbb_any_site
+    uninstall(site.venv, PROBE_DIST)  # left over by an interrupted run, if any
+    project = tmp_path / "probe"
+    (project / "harness_probe").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PROBE_PYPROJECT)
+    (project / "harness_probe" / "__init__.py").write_text(textwrap.dedent(PROBE_MODULE))
+    wheel = build_wheel(project, tmp_path / "dist", python=str(site.venv / "bin" / "python"))
+    try:
+        install_wheel(site.venv, wheel)
+        site.restart()
+        yield site
+    finally:
+        uninstall(site.venv, PROBE_DIST)
+        site.restart()
+
+
+def test_plugin_loads_from_wheel(probe_plugin):
+    site = probe_plugin
+    code, out, err = site.cli("plugins", "list")
+    assert code == 0 and "harness_probe" in out, err
+    admin_page = site.login("admin").get("/admin/harness-probe/")
+    assert (admin_page.status, admin_page.text) == (200, "harness probe says hello")
+    assert site.login("member").get("/admin/harness-probe/").status == 403
+    assert site.client().get("/admin/harness-probe/").status == 403
+
+
+def test_probe_plugin_was_removed(flaskbb_any_site):
+    code, out, _ = flaskbb_any_site.cli("plugins", "list")
+    assert code == 0 and "harness_probe" not in out
+    assert flaskbb_any_site.client().get("/admin/harness-probe/").status == 404
+
+
+def test_project_wheel_declares_the_flaskbb_plugin(tmp_path):
+    # Built, not installed: the adapter module it names does not exist yet.
+    wheel = build_wheel(REPO_ROOT, tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt"))
+        entry_points = archive.read(name).decode()
+    assert "[flaskbb_plugins]" in entry_points
+    assert "community_segments = community_segments.hosts.flaskbb" in entry_points
