@@ -31,8 +31,9 @@ def flaskbb_venv() -> Path:
 
 
 def _serve(venv, workdir, database_url=None):
-    site = FlaskBBSite(venv, workdir, database_url).setup()
+    site = FlaskBBSite(venv, workdir, database_url)
     try:
+        site.setup()
         site.start()
         yield site
     finally:

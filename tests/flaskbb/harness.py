@@ -5,8 +5,9 @@ into it, and talks to FlaskBB through its CLI, through Python run by the venv's
 interpreter, and over HTTP with only the standard library.
 
 FlaskBB 2.2.0 needs Python 3.14 as released; on 3.12/3.13 seven of its modules need
-``from __future__ import annotations`` (see /work/shared/FLASKBB.md, section 1).
-``ensure_venv`` applies that patch inside the test venv only.
+``from __future__ import annotations`` (see /work/shared/FLASKBB.md, section 1), and
+on PostgreSQL its VARCHAR(120) ``users.password`` is too short for werkzeug 3's scrypt
+hashes. ``ensure_venv`` patches both inside the test venv only (see README.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import ast
 import contextlib
 import fcntl
 import hashlib
-import http.cookiejar
 import inspect
 import json
 import os
@@ -26,11 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
+
+from webclient import WebClient
 
 FLASKBB_VERSION = "2.2.0"
 # psycopg2 is FlaskBB's documented PostgreSQL driver: with psycopg 3, SQLAlchemy casts
@@ -116,9 +116,7 @@ def add_future_import(source: str) -> str:
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
             if any(alias.name == "annotations" for alias in node.names):
                 return source
-    has_docstring = body and isinstance(body[0], ast.Expr) and isinstance(
-        getattr(body[0], "value", None), ast.Constant
-    ) and isinstance(body[0].value.value, str)
+    has_docstring = ast.get_docstring(tree, clean=False) is not None
     first = body[1 if has_docstring else 0] if len(body) > has_docstring else None
     lines = source.splitlines(keepends=True)
     at = first.lineno - 1 if first is not None else len(lines)
@@ -405,92 +403,3 @@ class FlaskBBSite:
         client = self.client()
         client.login(username, password)
         return client
-
-
-# --- HTTP with the standard library ---------------------------------------------
-
-
-@dataclass
-class Response:
-    status: int
-    url: str
-    headers: dict
-    text: str
-
-    @property
-    def location(self) -> str | None:
-        return self.headers.get("Location")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|'
-                        r'<input[^>]*value="([^"]+)"[^>]*name="csrf_token"')
-CSRF_META = re.compile(r'<meta[^>]*name="csrf-token"[^>]*content="([^"]+)"')
-
-
-class WebClient:
-    """A cookie-keeping HTTP client that does not follow redirects by default."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.cookies = http.cookiejar.CookieJar()
-        cookies = urllib.request.HTTPCookieProcessor(self.cookies)
-        self._plain = urllib.request.build_opener(cookies, _NoRedirect)
-        self._follow = urllib.request.build_opener(cookies)
-        self._csrf: str | None = None
-
-    def request(self, method, path, *, data=None, json_body=None, headers=None,
-                follow=False) -> Response:
-        body, headers = None, dict(headers or {})
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            headers.setdefault("Content-Type", "application/json")
-        elif data is not None:
-            body = urllib.parse.urlencode(data, doseq=True).encode()
-        req = urllib.request.Request(self.base_url + path, data=body, headers=headers,
-                                     method=method)
-        opener = self._follow if follow else self._plain
-        try:
-            with opener.open(req, timeout=30) as resp:
-                return Response(resp.status, resp.url, dict(resp.headers),
-                                resp.read().decode(errors="replace"))
-        except urllib.error.HTTPError as err:
-            return Response(err.code, err.url, dict(err.headers),
-                            err.read().decode(errors="replace"))
-
-    def get(self, path, **kwargs) -> Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, data=None, *, csrf=True, **kwargs) -> Response:
-        """POST a form (or ``json_body=``), with the session's CSRF token unless ``csrf=False``."""
-        headers = dict(kwargs.pop("headers", None) or {})
-        if csrf:
-            headers.setdefault("X-CSRFToken", self.csrf_token())
-            if data is not None and not isinstance(data, (list, tuple)):
-                data = {"csrf_token": headers["X-CSRFToken"], **data}
-        return self.request("POST", path, data=data, headers=headers, **kwargs)
-
-    def csrf_token(self, path: str = "/") -> str:
-        """The session's CSRF token, read once from a page's ``<meta name="csrf-token">``."""
-        if self._csrf is None:
-            match = CSRF_META.search(self.get(path, follow=True).text)
-            if not match:
-                raise HarnessError(f"no csrf-token meta tag on {path}")
-            self._csrf = match.group(1)
-        return self._csrf
-
-    def login(self, username: str, password: str) -> None:
-        page = self.get("/auth/login")
-        match = CSRF_INPUT.search(page.text)
-        if page.status != 200 or not match:
-            raise HarnessError(f"login form not found (HTTP {page.status})")
-        token = match.group(1) or match.group(2)
-        resp = self.post("/auth/login", {"csrf_token": token, "login": username,
-                                         "password": password}, csrf=False)
-        if resp.status != 302:
-            raise HarnessError(f"login as {username!r} failed: HTTP {resp.status}")
-        self._csrf = None
