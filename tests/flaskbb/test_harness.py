@@ -8,7 +8,9 @@ import zipfile
 
 import pytest
 
-from harness import REPO_ROOT, add_future_import, build_wheel, install_wheel, uninstall
+from harness import (
+    REPO_ROOT, add_future_import, build_wheel, install_wheel, patch_flaskbb, uninstall,
+)
 
 ADMIN_ONLY = "/admin/plugins"
 
@@ -20,6 +22,10 @@ def test_future_import_goes_after_docstring_and_is_idempotent():
                        "import os\nfrom typing import TYPE_CHECKING\n")
     assert add_future_import(patched) == patched
     assert add_future_import("import os\n").startswith("from __future__ import annotations\n")
+
+
+def test_patch_is_applied_once(flaskbb_venv):
+    assert patch_flaskbb(flaskbb_venv) == []
 
 
 def test_forum_index_is_public(anonymous):
