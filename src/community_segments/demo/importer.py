@@ -86,15 +86,16 @@ class MemberLineSchema(Schema):
 def import_jsonl(session: Session, path: str | PathLike) -> int:
     """Add the members of a JSONL file in one transaction; raise ImportFileError on any bad line.
 
-    Creates the demo tables if missing and commits the session on success.
+    The import owns the session's transaction: it creates the demo tables if missing and
+    commits on success; on any failure it rolls back, which also releases read locks.
     """
     reader = _FileReader()
     rows = reader.read(path)
-    connection = session.connection()
-    errors = reader.errors + _database_duplicates(connection, reader)
-    if errors:
-        raise ImportFileError(errors)
     try:
+        connection = session.connection()
+        errors = reader.errors + _database_duplicates(connection, reader)
+        if errors:
+            raise ImportFileError(errors)
         db.metadata.create_all(connection, tables=DEMO_TABLES)
         count = insert_members(connection, rows)
         session.commit()
