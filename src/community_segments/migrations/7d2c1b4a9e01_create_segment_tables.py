@@ -11,6 +11,7 @@ No foreign keys into host tables, so it runs in any host.
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
 revision = "7d2c1b4a9e01"
 down_revision = None
@@ -19,7 +20,7 @@ depends_on = None
 
 
 def _naive_utc():
-    return sa.DateTime()
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade():
