@@ -10,11 +10,12 @@ import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 
 from .. import migrate
 from ..extension import Segments
 from ..members import MemberView
+from ..web.security import SAFE_METHODS, csrf_valid
 from .fields import demo_plugin
 from .models import DEMO_TABLES, Member, db
 
@@ -87,6 +88,12 @@ def _routes(app: Flask) -> None:
     @app.context_processor
     def _member():
         return {"current_member": current_member()}
+
+    @app.before_request
+    def _csrf():
+        """Every state change in the demo carries the session's CSRF token (login included)."""
+        if request.method not in SAFE_METHODS and not csrf_valid():
+            abort(400, "The CSRF token is missing or invalid.")
 
     @app.get("/")
     def index():

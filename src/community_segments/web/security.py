@@ -29,7 +29,7 @@ def csrf_token() -> str:
     return session[SESSION_KEY]
 
 
-def _csrf_ok() -> bool:
+def csrf_valid() -> bool:
     sent = request.headers.get("X-CSRFToken") or request.form.get("csrf_token", "")
     expected = session.get(SESSION_KEY, "")
     return bool(sent and expected) and hmac.compare_digest(sent, expected)
@@ -49,7 +49,7 @@ def guard(state):
             if login and not state.options.get("is_authenticated", lambda: True)():
                 return redirect(url_for(login, next=request.full_path))
             abort(403)
-        if request.method not in SAFE_METHODS and not host_csrf() and not _csrf_ok():
+        if request.method not in SAFE_METHODS and not host_csrf() and not csrf_valid():
             if wants_json():
                 return jsonify(message="The CSRF token is missing or invalid."), 400
             abort(400, "The CSRF token is missing or invalid.")

@@ -1,0 +1,55 @@
+"""The demo community app: schema on start, login with CSRF, the demo command."""
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from community_segments import get_state
+from community_segments.demo.app import create_app
+from community_segments.demo.cli import main
+from community_segments.demo.models import db
+from community_segments.demo.seed import ensure_admin
+
+
+@pytest.fixture
+def demo(db_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test", "TESTING": True})
+    with app.app_context():
+        ensure_admin(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def token(client, path="/login"):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def test_login_needs_csrf_and_the_right_password(demo):
+    client = demo.test_client()
+    assert client.post("/login", data={"username": "admin", "password": "admin"}).status_code == 400
+    csrf = token(client)
+    wrong = client.post("/login", data={"username": "admin", "password": "nope", "csrf_token": csrf})
+    assert wrong.status_code == 401 and "Wrong username or password" in wrong.text
+    ok = client.post("/login", data={"username": "admin", "password": "admin", "csrf_token": csrf})
+    assert ok.status_code == 302
+    assert "admin" in client.get("/").text
+
+
+def test_demo_command_seeds_once_and_creates_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    runner = CliRunner()
+    first = runner.invoke(main, ["demo", "--users", "300", "--seed", "3", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "Created 14 default segments." in first.output
+    assert "username 'admin', password 'admin'" in first.output
+    again = runner.invoke(main, ["demo", "--users", "300", "--no-serve"])
+    assert again.exit_code == 0 and "Seeding" not in again.output and "Created" not in again.output
+    listed = runner.invoke(main, ["segments", "list", "--json"])
+    assert listed.exit_code == 0
+    app = create_app()
+    with app.app_context():
+        assert get_state(app).service().total_members() == 301
