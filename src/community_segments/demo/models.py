@@ -40,25 +40,23 @@ member_badges = _association("member_badges", "badges", "badge_id")
 member_custom_roles = _association("member_custom_roles", "custom_roles", "custom_role_id")
 
 
-class Group(db.Model):
+class _Tag:
+    """A named label members can have many of."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+
+
+class Group(_Tag, db.Model):
     __tablename__ = "groups"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
 
-
-class Badge(db.Model):
+class Badge(_Tag, db.Model):
     __tablename__ = "badges"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
 
-
-class CustomRole(db.Model):
+class CustomRole(_Tag, db.Model):
     __tablename__ = "custom_roles"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
 
 
 class Member(db.Model):
