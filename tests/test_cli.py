@@ -183,3 +183,15 @@ def test_bad_input_is_one_line(run, args, reason):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error: ") and reason in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_broken_segment_is_listed_and_explained(run, app):
+    from community_segments import get_state
+    run("create", "--title", "Beta", "--criteria", BETA)
+    del get_state(app).registry._fields["tags"]  # its provider was uninstalled
+    rows = json.loads(run("list", "--json").stdout)
+    assert rows == [{"id": 1, "title": "Beta", "group": None, "count": None, "percent": None,
+                     "error": "rules[0].field: unknown field 'tags'"}]
+    assert run("list").stdout.split(None, 3)[3] == "broken: rules[0].field: unknown field 'tags'\n"
+    result = run("count", "Beta", ok=False)
+    assert result.stderr == "Error: rules[0].field: unknown field 'tags'\n"
