@@ -95,3 +95,13 @@ def db_url(request, tmp_path, servers) -> str:
     url = servers[request.param].database()
     empty_database(url)
     return url
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def module_db_url(request, tmp_path_factory, servers) -> str:
+    """Like ``db_url``, shared by the tests of one module (for read-only fixtures)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    url = servers[request.param].database()
+    empty_database(url)
+    return url

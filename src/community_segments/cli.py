@@ -39,13 +39,14 @@ def friendly(command):
 def _criteria(segment: str | None, criteria: str | None):
     """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file)."""
     if (segment is None) == (criteria is None):
-        raise click.UsageError("give either SEGMENT or --criteria JSON")
+        # ClickException, not UsageError: bad input gets one line, not usage + help + error
+        raise click.ClickException("give either SEGMENT or --criteria JSON")
     if criteria is not None:
         if criteria.startswith("@"):
             try:
                 return Path(criteria[1:]).read_text()
             except OSError as exc:
-                raise click.BadParameter(str(exc), param_hint="--criteria") from None
+                raise click.ClickException(f"--criteria: {exc}") from None
         return criteria
     return _service().get(segment).criteria
 

@@ -22,12 +22,15 @@ class FieldRegistry:
         registry = cls()
         for provider, fields in provider_results(pm, "segments_filter_fields", host=host):
             for field in fields:
+                if not isinstance(field, FilterField):
+                    raise TypeError(f"plugin {provider!r} returned {field!r} from "
+                                    "segments_filter_fields; return FilterField objects")
                 registry.add(dataclasses.replace(field, provider=provider))
         return registry
 
     def add(self, field: FilterField) -> None:
         if not isinstance(field, FilterField):
-            raise TypeError(f"{field!r} from {field.provider!r} is not a FilterField")
+            raise TypeError(f"{field!r} is not a FilterField")
         clash = self._fields.get(field.key)
         if clash is not None:
             raise DuplicateFieldError(

@@ -1,0 +1,211 @@
+"""Every operator of every field type against DESIGN.md's semantics, on every database.
+
+One fixed member set (tests/member_model.py) and one fixed ``now`` (2026-03-15 12:00 UTC);
+each row is criteria -> the exact set of usernames it must match.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from .member_model import EVERYONE, NOW, fill, matching, metadata, registry
+
+
+def rule(field, op, value=None):
+    data = {"field": field, "op": op}
+    if value is not None:
+        data["value"] = value
+    return {"match": "all", "rules": [data]}
+
+
+def but(*names):
+    return set(EVERYONE - set(names))
+
+
+ROWS = [
+    # -- text: case-insensitive, non-ASCII included ------------------------------------
+    ("text equals non-ascii lower", rule("city", "equals", "ñandú"), {"joe"}),
+    ("text equals non-ascii upper", rule("city", "equals", "ÑANDÚ"), {"joe"}),
+    ("text equals école finds ÉCOLE", rule("city", "equals", "école"), {"ivy"}),
+    ("text equals ÉCOLE finds ÉCOLE", rule("city", "equals", "ÉCOLE"), {"ivy"}),
+    ("text equals spaces is not empty", rule("city", "equals", "  "), {"lea"}),
+    ("text equals username", rule("username", "equals", "ANA"), {"ana"}),
+    ("text not_equals includes NULL and ''", rule("city", "not_equals", "école"), but("ivy")),
+    ("text contains non-ascii", rule("city", "contains", "ñandú"), {"ana", "joe"}),
+    ("text contains upper non-ascii", rule("city", "contains", "ÑAND"), {"ana", "joe"}),
+    ("text contains É/é", rule("city", "contains", "école"), {"bob", "ivy"}),
+    ("text contains email domain", rule("email", "contains", "@LOGOIPSUM.com"), {"ana", "dan"}),
+    ("text contains literal %", rule("city", "contains", "50%"), {"bob"}),
+    ("text contains only %", rule("city", "contains", "%"), {"bob", "fay"}),
+    ("text contains literal _", rule("city", "contains", "r_s"), {"gus"}),
+    ("text contains only _", rule("city", "contains", "_"), {"gus"}),
+    ("text contains literal backslash", rule("city", "contains", "\\"), {"eve"}),
+    ("text contains backslash-s", rule("city", "contains", "k\\s"), {"eve"}),
+    ("text contains double backslash", rule("city", "contains", "\\\\"), set()),
+    ("text contains slash (escape char)", rule("city", "contains", "/"), set()),
+    ("text not_contains includes NULL and ''", rule("city", "not_contains", "%"), but("bob", "fay")),
+    ("text not_contains _", rule("city", "not_contains", "_"), but("gus")),
+    ("text starts_with non-ascii", rule("city", "starts_with", "ñ"), {"ana", "joe"}),
+    ("text starts_with É", rule("city", "starts_with", "É"), {"bob", "ivy"}),
+    ("text starts_with literal %", rule("city", "starts_with", "50%"), set()),
+    ("text starts_with digits", rule("city", "starts_with", "50"), {"kim"}),
+    ("text starts_with ends in %", rule("city", "starts_with", "100%"), {"fay"}),
+    ("text starts_with literal _", rule("city", "starts_with", "under_"), {"gus"}),
+    ("text starts_with only _", rule("city", "starts_with", "_"), set()),
+    ("text ends_with literal %", rule("city", "ends_with", "%"), {"fay"}),
+    ("text ends_with literal _", rule("city", "ends_with", "r_score"), {"gus"}),
+    ("text ends_with backslash", rule("city", "ends_with", "k\\slash"), {"eve"}),
+    ("text ends_with case", rule("city", "ends_with", "PARK"), {"ana"}),
+    ("text is_empty: NULL or ''", rule("city", "is_empty"), {"cat", "dan"}),
+    ("text is_not_empty", rule("city", "is_not_empty"), but("cat", "dan")),
+    # -- enum ---------------------------------------------------------------------------
+    ("enum equals any case", rule("country", "equals", "us"), {"ana", "eve", "hal"}),
+    ("enum not_equals includes empty", rule("country", "not_equals", "US"),
+     but("ana", "eve", "hal")),
+    ("enum in", rule("country", "in", ["DE", "es"]), {"bob", "fay", "ivy"}),
+    ("enum not_in includes empty", rule("country", "not_in", ["US", "DE"]),
+     {"cat", "dan", "fay", "gus", "joe", "kim", "lea"}),
+    ("enum is_empty: NULL or ''", rule("country", "is_empty"), {"cat", "joe", "kim"}),
+    ("enum is_not_empty", rule("country", "is_not_empty"), but("cat", "joe", "kim")),
+    # -- number -------------------------------------------------------------------------
+    ("number equals", rule("karma", "equals", 10), {"ana", "gus"}),
+    ("number equals zero", rule("karma", "equals", 0), {"bob"}),
+    ("number equals float", rule("karma", "equals", 7.0), {"hal"}),
+    ("number not_equals includes NULL", rule("karma", "not_equals", 10), but("ana", "gus")),
+    ("number gt", rule("karma", "gt", 10), {"eve", "joe"}),
+    ("number gte", rule("karma", "gte", 10), {"ana", "eve", "gus", "joe"}),
+    ("number lt negative", rule("karma", "lt", 0), {"dan"}),
+    ("number lte", rule("karma", "lte", 0), {"bob", "dan"}),
+    ("number lt float", rule("karma", "lt", 3.5), {"bob", "dan", "ivy"}),
+    ("number between inclusive", rule("karma", "between", [3, 10]), {"ana", "fay", "gus", "hal", "ivy"}),
+    ("number between one value", rule("karma", "between", [0, 0]), {"bob"}),
+    ("number between negative", rule("karma", "between", [-5, -1]), {"dan"}),
+    ("number is_empty", rule("karma", "is_empty"), {"cat", "kim", "lea"}),
+    ("number is_not_empty", rule("karma", "is_not_empty"), but("cat", "kim", "lea")),
+    # -- boolean ------------------------------------------------------------------------
+    ("boolean is_true", rule("verified", "is_true"), {"ana", "dan", "gus", "ivy", "kim"}),
+    ("boolean is_false includes NULL", rule("verified", "is_false"),
+     {"bob", "cat", "eve", "fay", "hal", "joe", "lea"}),
+    # -- date-only column ------------------------------------------------------------------
+    ("Date before", rule("birthday", "before", "2026-03-01"), {"ana", "dan"}),
+    ("Date after", rule("birthday", "after", "2026-03-01"), {"eve", "fay", "gus"}),
+    ("Date between inclusive", rule("birthday", "between", ["2026-03-01", "2026-03-05"]),
+     {"bob", "eve", "fay"}),
+    ("Date between one day", rule("birthday", "between", ["2026-03-01", "2026-03-01"]), {"bob"}),
+    ("Date less_than_days_ago", rule("birthday", "less_than_days_ago", 10), {"fay", "gus"}),
+    ("Date less_than_days_ago 9", rule("birthday", "less_than_days_ago", 9), {"gus"}),
+    ("Date more_than_days_ago includes NULL", rule("birthday", "more_than_days_ago", 10),
+     but("fay", "gus")),
+    ("Date is_empty", rule("birthday", "is_empty"), {"cat", "hal", "ivy", "joe", "kim", "lea"}),
+    ("Date is_not_empty", rule("birthday", "is_not_empty"), {"ana", "bob", "dan", "eve", "fay", "gus"}),
+    # -- naive UTC DateTime: relative days, boundary exactly N days ago ------------------
+    ("DateTime less_than_days_ago: boundary included, NULL excluded",
+     rule("last_seen", "less_than_days_ago", 10), {"ana", "dan", "eve", "hal"}),
+    ("DateTime more_than_days_ago: boundary excluded, NULL included",
+     rule("last_seen", "more_than_days_ago", 10), but("ana", "dan", "eve", "hal")),
+    ("DateTime less_than_days_ago 0", rule("last_seen", "less_than_days_ago", 0), {"dan"}),
+    ("DateTime more_than_days_ago 0", rule("last_seen", "more_than_days_ago", 0), but("dan")),
+    ("DateTime before", rule("last_seen", "before", "2026-03-05"), {"fay"}),
+    ("DateTime after", rule("last_seen", "after", "2026-03-05"), {"dan", "hal"}),
+    ("DateTime between one day", rule("last_seen", "between", ["2026-03-05", "2026-03-05"]),
+     {"ana", "bob", "eve"}),
+    ("DateTime is_not_empty", rule("last_seen", "is_not_empty"),
+     {"ana", "bob", "dan", "eve", "fay", "hal"}),
+    # -- timezone DateTime: calendar days in UTC --------------------------------------------
+    ("tz before: 23:59:59 on D-1 is before D", rule("joined", "before", "2026-03-01"), {"ana"}),
+    ("tz after starts at D+1 00:00", rule("joined", "after", "2026-03-01"), {"dan", "fay"}),
+    ("tz between one day", rule("joined", "between", ["2026-03-01", "2026-03-01"]), {"bob", "eve"}),
+    ("tz between", rule("joined", "between", ["2026-02-28", "2026-03-02"]),
+     {"ana", "bob", "dan", "eve"}),
+    ("tz less_than_days_ago boundary", rule("joined", "less_than_days_ago", 10), {"fay"}),
+    ("tz more_than_days_ago", rule("joined", "more_than_days_ago", 10), but("fay")),
+    ("tz is_empty", rule("joined", "is_empty"), {"cat", "gus", "hal", "ivy", "joe", "kim", "lea"}),
+    # -- UTCDateTime (aware values from other zones stored as UTC) -----------------------
+    ("UTCDateTime before", rule("signed_up", "before", "2026-03-01"), {"cat", "ivy"}),
+    ("UTCDateTime after", rule("signed_up", "after", "2026-03-01"), {"dan", "fay"}),
+    ("UTCDateTime between one day", rule("signed_up", "between", ["2026-03-01", "2026-03-01"]),
+     {"ana", "eve"}),
+    ("UTCDateTime less_than_days_ago boundary", rule("signed_up", "less_than_days_ago", 10), {"fay"}),
+    ("UTCDateTime more_than_days_ago", rule("signed_up", "more_than_days_ago", 10), but("fay")),
+    # -- multi ---------------------------------------------------------------------------
+    ("multi has_any any case", rule("tags", "has_any", ["BETA"]), {"ana", "bob"}),
+    ("multi has_any non-ascii", rule("tags", "has_any", ["vip", "señor"]), {"ana", "dan"}),
+    ("multi has_any É/é", rule("tags", "has_any", ["été"]), {"fay", "ivy"}),
+    ("multi has_any É/é upper", rule("tags", "has_any", ["ÉTÉ"]), {"fay", "ivy"}),
+    ("multi has_any _ literal", rule("tags", "has_any", ["a_b"]), {"eve"}),
+    ("multi has_any % literal", rule("tags", "has_any", ["50%"]), {"eve"}),
+    ("multi has_any backslash", rule("tags", "has_any", ["a\\b"]), {"fay"}),
+    ("multi has_all", rule("tags", "has_all", ["beta", "vip"]), {"ana"}),
+    ("multi has_all non-ascii", rule("tags", "has_all", ["vip", "SEÑOR"]), {"dan"}),
+    ("multi has_none includes no rows", rule("tags", "has_none", ["beta"]), but("ana", "bob")),
+    ("multi has_none several", rule("tags", "has_none", ["beta", "VIP", "été"]),
+     but("ana", "bob", "dan", "fay", "ivy")),
+    ("multi is_empty: no rows", rule("tags", "is_empty"), {"cat", "joe", "kim", "lea"}),
+    ("multi is_not_empty", rule("tags", "is_not_empty"), but("cat", "joe", "kim", "lea")),
+    # -- groups --------------------------------------------------------------------------
+    ("empty rules match everyone", {"match": "all", "rules": []}, set(EVERYONE)),
+    ("empty any-group matches everyone", {"match": "any", "rules": []}, set(EVERYONE)),
+    ("all", {"match": "all", "rules": [rule("country", "equals", "US")["rules"][0],
+                                       rule("karma", "gte", 10)["rules"][0]]}, {"ana", "eve"}),
+    ("any", {"match": "any", "rules": [rule("country", "equals", "ES")["rules"][0],
+                                       rule("tags", "has_any", ["vip"])["rules"][0]]},
+     {"ana", "dan", "fay"}),
+    ("nested any in all", {"match": "all", "rules": [
+        rule("verified", "is_true")["rules"][0],
+        {"match": "any", "rules": [rule("karma", "lt", 5)["rules"][0],
+                                   rule("city", "is_empty")["rules"][0]]}]}, {"dan", "ivy"}),
+    ("nested all in any", {"match": "any", "rules": [
+        rule("tags", "is_empty")["rules"][0],
+        {"match": "all", "rules": [rule("country", "equals", "DE")["rules"][0],
+                                   rule("city", "contains", "%")["rules"][0]]}]},
+     {"bob", "cat", "joe", "kim", "lea"}),
+    ("nested empty group is neutral in all", {"match": "all", "rules": [
+        {"match": "any", "rules": []}, rule("country", "equals", "DE")["rules"][0]]}, {"bob", "ivy"}),
+    ("three levels", {"match": "any", "rules": [{"match": "all", "rules": [
+        {"match": "any", "rules": [rule("city", "starts_with", "ñ")["rules"][0]]},
+        rule("karma", "gt", 10)["rules"][0]]}, rule("username", "equals", "kim")["rules"][0]]},
+     {"joe", "kim"}),
+]
+
+
+@pytest.fixture(scope="module")
+def connection(module_db_url):
+    engine = sa.create_engine(module_db_url)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        fill(conn)
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def fields():
+    return registry()
+
+
+@pytest.mark.parametrize(("criteria", "expected"), [row[1:] for row in ROWS],
+                         ids=[row[0] for row in ROWS])
+def test_operator(connection, fields, criteria, expected):
+    assert matching(connection, criteria, fields) == expected
+
+
+def test_every_operator_of_every_type_has_a_row(fields):
+    from community_segments.query.operators import BY_TYPE
+    covered = {(fields[r["field"]].type, r["op"]) for _, c, _ in ROWS for r in _rules(c)}
+    missing = {(t, op) for t, ops in BY_TYPE.items() for op in ops} - covered
+    assert not missing
+
+
+def _rules(node):
+    if "rules" not in node:
+        yield node
+        return
+    for child in node["rules"]:
+        yield from _rules(child)
+
+
+def test_now_moves_relative_days(connection, fields):
+    later = NOW.replace(day=16)
+    assert matching(connection, rule("last_seen", "less_than_days_ago", 10), fields, later) == {"dan", "hal"}
