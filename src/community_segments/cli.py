@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
-from datetime import date, datetime
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from .errors import SegmentsError
+from .export import csv_chunks, json_array_chunks
 from .query.operators import operators_for
 
 
@@ -49,12 +48,6 @@ def _criteria(segment: str | None, criteria: str | None):
                 raise click.ClickException(f"--criteria: {exc}") from None
         return criteria
     return _service().get(segment).criteria
-
-
-def _json_default(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
 
 
 @click.group("segments")
@@ -118,17 +111,12 @@ def members_command(segment, criteria, fmt):
     """Stream the members of SEGMENT or --criteria as JSON (one array) or CSV."""
     service = _service()
     rows = service.stream_members(_criteria(segment, criteria))
-    out = click.get_text_stream("stdout")
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=list(_state().view.columns))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _json_default(v) if v is not None else "" for k, v in row.items()})
-        return
-    out.write("[")
-    for index, row in enumerate(rows):
-        out.write(("," if index else "") + "\n" + json.dumps(row, default=_json_default))
-    out.write("\n]\n")
+        chunks = csv_chunks(rows, list(_state().view.columns))
+    else:
+        chunks = json_array_chunks(rows)
+    for chunk in chunks:
+        click.echo(chunk, nl=False)
 
 
 @segments_cli.command("create")
