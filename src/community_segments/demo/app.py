@@ -15,6 +15,7 @@ from flask import Flask, flash, g, redirect, render_template, request, session, 
 from .. import migrate
 from ..extension import Segments
 from ..members import MemberView
+from . import campaigns
 from .fields import demo_plugin
 from .models import DEMO_TABLES, Member, db
 
@@ -47,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
              host_name="demo", column_fields=False, is_admin=is_admin, actor=actor)
     with app.app_context():
         ensure_schema()
+    campaigns.init_app(app, is_admin=is_admin)
     _routes(app)
     return app
 
