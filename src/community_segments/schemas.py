@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+MAX_ID = 2**31 - 1  # the widest id every database takes; bigger ones are simply unknown
+ID = validate.Range(min=1, max=MAX_ID)
+
 GROUP_REF = {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True,
              "description": "A group id, or (on create) a group name, created when missing; "
                             "null for ungrouped."}
@@ -20,6 +23,8 @@ class GroupRef(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise ValidationError("Not a group id or name.")
+        if isinstance(value, int):
+            ID(value)
         return value
 
 
@@ -36,7 +41,7 @@ class CriteriaRequest(Schema):
 
 
 class PagingQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     sort = fields.String(load_default="username")
     direction = fields.String(load_default="asc", validate=validate.OneOf(["asc", "desc"]))
@@ -62,7 +67,7 @@ class SegmentCreate(Schema):
 
 
 class SegmentUpdate(Schema):
-    version = fields.Integer(required=True, metadata={
+    version = fields.Integer(required=True, validate=ID, metadata={
         "description": "The version you read; a stale one gets 409 with the current version."})
     title = fields.String(validate=validate.Length(min=1, max=200))
     description = fields.String()
@@ -73,12 +78,13 @@ class SegmentUpdate(Schema):
 class SegmentMove(Schema):
     group = GroupRef(required=True, allow_none=True, metadata=GROUP_REF)
     position = fields.Integer(load_default=None, allow_none=True,
-                              validate=validate.Range(min=0),
+                              validate=validate.Range(min=0, max=1_000_000),
                               metadata={"description": "0-based; null or absent: last."})
 
 
 class OverlapQuery(Schema):
-    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=20),
+    ids = fields.List(fields.Integer(validate=ID), required=True,
+                      validate=validate.Length(min=1, max=20),
                       metadata={"description": "Segment ids: ids=1&ids=2 or ids=1,2."})
 
 
@@ -87,7 +93,7 @@ class GroupName(Schema):
 
 
 class GroupOrder(Schema):
-    ids = fields.List(fields.Integer(), required=True)
+    ids = fields.List(fields.Integer(validate=ID), required=True)
 
 
 # -- responses ------------------------------------------------------------------------

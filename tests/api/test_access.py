@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from community_segments.web.openapi import API_ENDPOINT_PREFIX
@@ -23,8 +25,7 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 
 def concrete(rule: str, ids: dict) -> str:
-    path = (rule.removeprefix(API).replace("<int:segment_id>", str(ids["segment"]))
-            .replace("<int:group_id>", str(ids["group"])))
+    path = re.sub(r"<int:(\w+)_id>", lambda m: str(ids[m[1]]), rule.removeprefix(API))
     query = QUERIES.get(path, "").replace("ids=1", f"ids={ids['segment']}")
     return path + query
 
@@ -47,11 +48,12 @@ def ids(sqlite_app):
 
 def test_the_api_has_the_expected_routes(routes):
     paths = {path for _, path in routes}
-    for expected in ("/fields", "/segments", "/segments/<int:segment_id>",
-                     "/segments/<int:segment_id>/duplicate", "/segments/<int:segment_id>/move",
-                     "/segments/<int:segment_id>/members", "/segments/<int:segment_id>/export.csv",
+    paths = {re.sub(r"<[^>]*:(\w+)>", r"{\1}", path) for path in paths}
+    for expected in ("/fields", "/segments", "/segments/{segment_id}",
+                     "/segments/{segment_id}/duplicate", "/segments/{segment_id}/move",
+                     "/segments/{segment_id}/members", "/segments/{segment_id}/export.csv",
                      "/members", "/count", "/overview", "/overlap", "/groups",
-                     "/groups/<int:group_id>", "/groups/order", "/export.csv", "/openapi.json"):
+                     "/groups/{group_id}", "/groups/order", "/export.csv", "/openapi.json"):
         assert API + expected in paths
 
 

@@ -212,3 +212,18 @@ def test_csv_export_streams_every_member(admin, us):
     assert "attachment" in response.headers["Content-Disposition"]
     adhoc = admin("GET", f"/export.csv?criteria={q(US)}").get_data(as_text=True)
     assert adhoc == response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("method", "path", "payload", "status"), [
+    ("GET", "/segments/99999999999999999999", None, 404),
+    ("DELETE", "/groups/99999999999999999999", None, 404),
+    ("GET", "/overlap?ids=99999999999999999999", None, 422),
+    ("GET", "/overlap?ids=0", None, 422),
+    ("POST", "/groups/order", {"ids": [2**40]}, 422),
+    ("POST", "/segments", {"title": "Big", "criteria": {"rules": []}, "group": 2**40}, 422),
+    ("GET", f"/count?criteria={q({'rules': [{'field': 'post_count', 'op': 'gt', 'value': 1e308}]})}",
+     None, 200),
+])
+def test_huge_numbers_are_not_a_500(admin, method, path, payload, status):
+    response = admin(method, path, payload)
+    assert response.status_code == status, response.get_data(as_text=True)

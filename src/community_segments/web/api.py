@@ -77,6 +77,14 @@ def error(status: int, message: str, **extra):
 
 # -- errors -----------------------------------------------------------------------------
 
+@api.before_request
+def _ids_in_range():
+    """Ids wider than any database column are unknown: 404, not a driver overflow."""
+    for name, value in (request.view_args or {}).items():
+        if name.endswith("_id") and value > schemas.MAX_ID:
+            raise NotFound(f"no {name.removesuffix('_id')} with id {value}")
+
+
 @api.errorhandler(CriteriaError)
 def _criteria_error(exc: CriteriaError):
     errors = exc.errors

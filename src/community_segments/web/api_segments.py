@@ -9,6 +9,8 @@ from ..extension import get_state
 from .api import api, body, criteria_of, csv_response, dump, member_page, query, service
 from .openapi import apidoc
 
+SEGMENT = "<int:segment_id>"
+
 
 def segment_json(svc, segment, counted=None) -> dict:
     """A segment with its sentence and count (``counted``: a SegmentCount already known)."""
@@ -53,14 +55,14 @@ def create_segment():
     return dump(schemas.Segment, segment_json(svc, segment), 201)
 
 
-@api.get("/segments/<int:segment_id>")
+@api.get(f"/segments/{SEGMENT}")
 @apidoc("One segment with its sentence and count", "segments", responses={200: schemas.Segment})
 def get_segment(segment_id: int):
     svc = service()
     return dump(schemas.Segment, segment_json(svc, svc.get(segment_id)))
 
 
-@api.patch("/segments/<int:segment_id>")
+@api.patch(f"/segments/{SEGMENT}")
 @apidoc("Change title, description, criteria or group (give the version you read)",
         "segments", body=schemas.SegmentUpdate,
         responses={200: schemas.Segment,
@@ -77,14 +79,14 @@ def update_segment(segment_id: int):
     return dump(schemas.Segment, segment_json(svc, segment))
 
 
-@api.delete("/segments/<int:segment_id>")
+@api.delete(f"/segments/{SEGMENT}")
 @apidoc("Delete a segment", "segments", responses={204: None})
 def delete_segment(segment_id: int):
     service().delete(segment_id)
     return "", 204
 
 
-@api.post("/segments/<int:segment_id>/duplicate")
+@api.post(f"/segments/{SEGMENT}/duplicate")
 @apidoc("Copy a segment (title gets a copy suffix)", "segments",
         responses={201: schemas.Segment})
 def duplicate_segment(segment_id: int):
@@ -93,7 +95,7 @@ def duplicate_segment(segment_id: int):
     return dump(schemas.Segment, segment_json(svc, copy), 201)
 
 
-@api.post("/segments/<int:segment_id>/move")
+@api.post(f"/segments/{SEGMENT}/move")
 @apidoc("Move a segment into a group (null: ungrouped) at a position", "segments",
         body=schemas.SegmentMove, responses={200: schemas.Segment})
 def move_segment(segment_id: int):
@@ -105,7 +107,7 @@ def move_segment(segment_id: int):
     return dump(schemas.Segment, segment_json(svc, segment))
 
 
-@api.get("/segments/<int:segment_id>/members")
+@api.get(f"/segments/{SEGMENT}/members")
 @apidoc("A page of the segment's members, sorted", "segments", query=schemas.PagingQuery,
         responses={200: schemas.MemberPage})
 def segment_members(segment_id: int):
@@ -114,7 +116,7 @@ def segment_members(segment_id: int):
     return member_page(criteria_of(segment.criteria), paging)
 
 
-@api.get("/segments/<int:segment_id>/export.csv")
+@api.get(f"/segments/{SEGMENT}/export.csv")
 @apidoc("The segment's members as CSV, streamed", "segments", responses={200: "text/csv"})
 def export_segment(segment_id: int):
     segment = service().get(segment_id)
