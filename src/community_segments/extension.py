@@ -43,7 +43,8 @@ class Segments:
     ``plugins`` are field providers registered before the installed entry points;
     with ``column_fields`` (the default) every plain column of ``user_model`` is a field.
     ``is_admin`` answers whether the current request may use the pages and API;
-    ``actor`` names the current user for created/updated by.
+    ``actor`` names the current user for created/updated by; with ``audiences`` (the
+    default) segments answer the campaign-audience signals.
     """
 
     def __init__(self, app: Flask | None = None, *, db, user_model,
@@ -51,7 +52,7 @@ class Segments:
                  host_name: str = "generic", column_fields: bool = True,
                  is_admin: Callable[[], bool] | None = None,
                  actor: Callable[[], str | None] | None = None,
-                 entry_points: bool = True, web: bool = True):
+                 entry_points: bool = True, web: bool = True, audiences: bool = True):
         self.db = db
         self.user_model = user_model
         self.member_view = member_view or MemberView.for_model(user_model)
@@ -64,6 +65,7 @@ class Segments:
         self.actor = actor or (lambda: None)
         self.entry_points = entry_points
         self.web = web
+        self.audiences = audiences
         if app is not None:
             self.init_app(app)
 
@@ -77,6 +79,9 @@ class Segments:
         app.extensions[EXTENSION] = state
         from .cli import segments_cli
         app.cli.add_command(segments_cli)
+        if self.audiences:
+            from . import audiences
+            audiences.connect(app)
         if self.web:
             from .web import register
             register(app, state)

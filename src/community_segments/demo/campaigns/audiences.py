@@ -1,0 +1,35 @@
+"""Audiences, asked for over named blinker signals: whoever answers (e.g. segments) is unknown here."""
+
+from __future__ import annotations
+
+import blinker
+
+collect_audiences = blinker.signal("campaigns.collect-audiences")
+resolve_audience = blinker.signal("campaigns.resolve-audience")
+
+
+class UnknownAudience(LookupError):
+    """No module offers the audience, or its owner says it is gone."""
+
+
+def collect(sender=None) -> list[dict]:
+    """Every audience on offer: dicts with ``id``, ``label``, ``description``, ``count``."""
+    found = [audience for _receiver, answer in collect_audiences.send(sender)
+             for audience in answer or ()]
+    return sorted(found, key=lambda audience: audience["label"].lower())
+
+
+def find(audience_id: str, sender=None) -> dict | None:
+    return next((a for a in collect(sender) if a["id"] == audience_id), None)
+
+
+def recipients(audience_id: str, sender=None):
+    """The recipients of an audience, as the owner streams them (evaluated when iterated)."""
+    try:
+        answers = resolve_audience.send(sender, audience_id=audience_id)
+    except Exception as exc:  # the owner's own error types are unknown here
+        raise UnknownAudience(str(exc)) from exc
+    for _receiver, answer in answers:
+        if answer is not None:
+            return answer
+    raise UnknownAudience(f"no module offers the audience {audience_id!r}")

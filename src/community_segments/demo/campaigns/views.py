@@ -1,0 +1,114 @@
+"""The campaign pages: list, compose, show progress, send. Admins only; POSTs need the CSRF token."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from itertools import islice
+
+import sqlalchemy as sa
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+
+from ..models import db
+from . import audiences, mail
+from .models import Campaign
+from .sender import SendFailed, progress, send_campaign
+
+MERGE_HINT = ("name", "email", "job_title", "department", "country")
+
+
+def make_blueprint(is_admin: Callable[[], bool]) -> Blueprint:
+    bp = Blueprint("campaigns", __name__, template_folder="templates")
+    bp.before_request(_guard(is_admin))
+    bp.add_url_rule("/", "index", index)
+    bp.add_url_rule("/new", "new", new, methods=["GET", "POST"])
+    bp.add_url_rule("/<int:campaign_id>", "show", show)
+    bp.add_url_rule("/<int:campaign_id>/send", "send", send, methods=["POST"])
+    return bp
+
+
+def _guard(is_admin):
+    def check():
+        if not is_admin():
+            abort(403)
+        if request.method == "POST" and not _csrf_ok():
+            abort(400, "The CSRF token is missing or invalid.")
+    return check
+
+
+def _csrf_ok() -> bool:
+    """The form's token against the page token of the host's ``csrf_token()`` Jinja global."""
+    sent = request.form.get("csrf_token", "")
+    expected = current_app.jinja_env.globals["csrf_token"]()
+    return bool(sent) and hmac.compare_digest(sent, expected)
+
+
+def index():
+    campaigns = db.session.scalars(sa.select(Campaign).order_by(Campaign.id.desc())).all()
+    return render_template("campaigns/index.html",
+                           campaigns=[(c, progress(c)) for c in campaigns])
+
+
+def new():
+    offered = audiences.collect()
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        problem = _problem(form, {a["id"]: a for a in offered})
+        if problem is None:
+            campaign = _create(form, offered)
+            return redirect(url_for(".show", campaign_id=campaign.id))
+        flash(problem)
+    return render_template("campaigns/new.html", audiences=offered, form=form,
+                           merge_fields=MERGE_HINT), 200 if not form else 422
+
+
+def _problem(form, offered: dict) -> str | None:
+    subject, body = form.get("subject", "").strip(), form.get("body", "")
+    if not subject or not body.strip():
+        return "Give the campaign a subject and a body."
+    if form.get("audience") not in offered:
+        return "Pick an audience from the list."
+    sample = _first_recipient(form["audience"])
+    try:
+        for text, what in ((subject, "Subject"), (body, "Body")):
+            mail.check_template(text, None if sample is None else set(sample), what)
+            if sample is not None:
+                mail.try_render(text, sample, what)
+    except mail.TemplateProblem as exc:
+        return str(exc)
+    return None
+
+
+def _first_recipient(audience_id: str) -> dict | None:
+    """A recipient to check the merge fields against (None for an empty audience)."""
+    return next(islice(iter(audiences.recipients(audience_id)), 1), None)
+
+
+def _create(form, offered: list[dict]) -> Campaign:
+    audience = next(a for a in offered if a["id"] == form["audience"])
+    campaign = Campaign(subject=form["subject"].strip(), body=form["body"],
+                        audience_id=audience["id"], audience_label=audience["label"])
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    return db.session.get(Campaign, campaign_id) or abort(404)
+
+
+def show(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    return render_template("campaigns/show.html", campaign=campaign, progress=progress(campaign),
+                           audience=audiences.find(campaign.audience_id))
+
+
+def send(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    try:
+        result = send_campaign(campaign.id)
+        flash(f"Sent to {result.sent} of {result.total} members.")
+    except (SendFailed, LookupError) as exc:
+        flash(str(exc))
+    return redirect(url_for(".show", campaign_id=campaign_id))
