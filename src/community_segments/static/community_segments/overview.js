@@ -13,7 +13,7 @@
     page.querySelectorAll(".cs-segment-list").forEach(function (list) {
       window.Sortable.create(list, {
         group: "cs-segments", handle: ".cs-segment", filter: "button, select, a, input, label",
-        preventOnFilter: false, animation: 150, emptyInsertThreshold: 24,
+        preventOnFilter: false, animation: 150, emptyInsertThreshold: 24, forceFallback: true,
         onEnd: function (event) {
           var body = {segment: Number(event.item.getAttribute("data-segment")),
                       group: event.to.getAttribute("data-group") || null, position: event.newIndex};
