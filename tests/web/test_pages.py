@@ -240,7 +240,10 @@ def test_saving_over_a_newer_version_is_refused_and_keeps_the_edit(admin, servic
     text = response.get_data(as_text=True)
     assert "changed by someone else" in text and 'value="My edited title"' in text
     service.session.expire_all()
-    assert service.get(segment.id).title == "Employees"
+    current = service.get(segment.id)
+    assert current.title == "Employees"
+    assert f'name="version" value="{current.version}"' in text
+    assert update(admin, current, title="My edited title").status_code == 302
 
 
 def test_update_with_bad_criteria_names_the_rule(admin, service):
@@ -297,3 +300,13 @@ def test_a_script_title_renders_as_text(admin, service):
         assert XSS not in text, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, url
     assert not re.search(r"<script>alert", admin.get("/admin/segments/members").get_data(as_text=True))
+
+
+def test_standalone_layout_without_a_host_layout(app, admin):
+    options = app.extensions["community_segments"].options
+    options.pop("layout")
+    text = admin.get("/admin/segments/").get_data(as_text=True)
+    assert '<body class="cs-standalone">' in text and "Logoipsum Community" not in text
+    options["layout"] = "community_segments/demo_layout.html"
+    text = admin.get("/admin/segments/").get_data(as_text=True)
+    assert "Logoipsum Community" in text and "cs-standalone" not in text

@@ -15,7 +15,7 @@ from flask import (
     stream_with_context, url_for,
 )
 
-from ..errors import Conflict, CriteriaError, NotFound, SegmentsError, ValidationError
+from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
 from ..extension import get_state
 from . import forms
 
@@ -40,6 +40,14 @@ def _cell(value):
     if value is None:
         return ""
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value
+
+
+@pages.errorhandler(QueryTimeout)
+def _timeout(exc: QueryTimeout):
+    message = f"The query took too long: {exc}. Narrow the filters and try again."
+    if request.is_json or request.endpoint == "community_segments.pages.preview":
+        return jsonify(message=message), 503
+    return message, 503
 
 
 def _service():
