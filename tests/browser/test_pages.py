@@ -58,6 +58,34 @@ def test_build_a_segment_from_filters_and_save_it(page, service):
     assert (saved.group.name, saved.criteria) == ("Teams", criteria)
 
 
+def test_nested_any_group_with_choices_dates_and_days(page, service):
+    page.goto("/admin/segments/members")
+    page.get_by_role("button", name="+ Group of filters").click()
+    nested = page.locator(".cs-group .cs-group")
+    nested.get_by_label("Field").select_option(label="Badges")
+    nested.get_by_label("Helpful").check()
+    nested.get_by_label("First post").check()
+    nested.get_by_role("button", name="+ Filter").click()
+    expect(nested.get_by_label("Field").nth(1)).to_be_focused()
+    nested.get_by_label("Field").nth(1).select_option(label="Signed up")
+    nested.get_by_label("Operator").nth(1).select_option(label="is between")
+    nested.get_by_label("From", exact=True).fill("2025-01-01")
+    nested.get_by_label("To", exact=True).fill("2025-06-30")
+    page.get_by_role("button", name="+ Filter").last.click()
+    page.get_by_label("Field").last.select_option(label="Last activity")
+    page.get_by_label("Operator").last.select_option(label="more than N days ago")
+    page.get_by_label("Number of days").fill("45")
+    criteria = {"match": "all", "rules": [
+        {"match": "any", "rules": [
+            {"field": "badges", "op": "has_any", "value": ["First post", "Helpful"]},
+            {"field": "signed_up", "op": "between", "value": ["2025-01-01", "2025-06-30"]}]},
+        {"field": "last_activity", "op": "more_than_days_ago", "value": 45}]}
+    expect(page.locator(".cs-live-number")).to_have_text(str(service.count(criteria)))
+    expect(page.locator(".cs-live")).to_contain_text("Last activity more than 45 days ago")
+    assert json.loads(page.locator("#cs-criteria").input_value()) == criteria
+    screenshot(page, "members-nested")
+
+
 def test_drag_a_segment_to_another_group_persists(page, service):
     page.set_viewport_size({"width": 1280, "height": 2400})  # both groups on screen
     page.goto("/admin/segments/")

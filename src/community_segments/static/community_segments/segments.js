@@ -81,6 +81,10 @@
     clearTimeout(this.timer);
     this.timer = setTimeout(function () { self.preview(); }, 250);
     if (this.syncUrl) {
+      if (fromBuilder !== false) document.querySelectorAll(".cs-table-wrap, .cs-sentence").forEach(function (node) {
+        node.classList.add("cs-stale");
+        node.title = "The filters changed: press Show members to update the list";
+      });
       var url = new URL(window.location.href);
       url.searchParams.set("criteria", this.textarea.value);
       url.searchParams.delete("page");
