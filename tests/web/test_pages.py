@@ -310,3 +310,10 @@ def test_standalone_layout_without_a_host_layout(app, admin):
     options["layout"] = "community_segments/demo_layout.html"
     text = admin.get("/admin/segments/").get_data(as_text=True)
     assert "Logoipsum Community" in text and "cs-standalone" not in text
+
+
+def test_csv_cells_that_spreadsheets_would_run_are_quoted():
+    from community_segments.web.export import csv_lines
+    rows = [{"id": i, "username": name} for i, name in enumerate(["=cmd()", "+1", "ok"], 1)]
+    text = "".join(csv_lines(["id", "username"], iter(rows)))
+    assert text.splitlines() == ["id,username", "1,'=cmd()", "2,'+1", "3,ok"]

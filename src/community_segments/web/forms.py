@@ -85,12 +85,14 @@ def group_choice(form) -> int | str | None:
     return int(picked) if picked else None
 
 
-def optional_int(value: str | None, name: str) -> int | None:
+def optional_int(value: Any, name: str) -> int | None:
     if value is None or value == "":
         return None
     try:
+        if isinstance(value, bool | float):
+            raise ValueError
         return int(value)
-    except ValueError:
+    except (TypeError, ValueError):
         raise ValidationError({name: [f"{value!r} is not a whole number"]}) from None
 
 

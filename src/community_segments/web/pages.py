@@ -6,8 +6,6 @@ drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from flask import (
@@ -18,6 +16,7 @@ from flask import (
 from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
 from ..extension import get_state
 from . import forms
+from .export import cell, csv_lines
 
 pages = Blueprint("pages", __name__)
 STANDALONE = "community_segments/standalone.html"
@@ -35,11 +34,7 @@ def _url(**changes) -> str:
     return url_for(request.endpoint, **args)
 
 
-@pages.app_template_filter("cs_cell")
-def _cell(value):
-    if value is None:
-        return ""
-    return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value
+pages.add_app_template_filter(cell, "cs_cell")
 
 
 @pages.errorhandler(QueryTimeout)
@@ -131,12 +126,11 @@ def _overview_error(exc: ValidationError):
 def move():
     """Move a segment to a group and position: a form post, or JSON from drag-and-drop."""
     data = request.get_json(silent=True) if request.is_json else request.form
-    if not isinstance(data, dict) and not hasattr(data, "get"):
+    if not hasattr(data, "get"):
         return jsonify(message="Send a JSON object."), 400
     try:
-        segment = forms.optional_int(str(data.get("segment", "")), "segment")
-        group = forms.optional_int(str(data.get("group") or ""), "group")
-        position = forms.optional_int(str(data.get("position", "")), "position")
+        segment, group, position = (forms.optional_int(data.get(name), name)
+                                    for name in ("segment", "group", "position"))
         if segment is None:
             raise ValidationError({"segment": ["segment is required"]})
         moved = _service().move(segment, group, position)
@@ -310,34 +304,8 @@ def export(segment_id: int):
     columns = list(get_state().view.columns)
     rows = service.stream_members(segment.criteria, columns=columns)
     filename = re.sub(r"[^A-Za-z0-9_-]+", "-", segment.title).strip("-") or "segment"
-    return Response(stream_with_context(_csv(columns, rows)), mimetype="text/csv",
+    return Response(stream_with_context(csv_lines(columns, rows)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
-
-
-def _csv(columns, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for number, row in enumerate(rows, 1):
-        writer.writerow(_safe_cell(row.get(c)) for c in columns)
-        if number % 500 == 0:
-            yield _drain(buffer)
-    yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def _safe_cell(value):
-    """Spreadsheets run cells starting with = + - @ as formulas; quote them."""
-    value = _cell(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 # -- overlap -----------------------------------------------------------------------------
