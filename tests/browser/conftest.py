@@ -33,7 +33,8 @@ def _require_chromium() -> None:
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "community.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "browser-tests"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "SECRET_KEY": "browser-tests"})
     with app.app_context():
         seed_database(db.session, MEMBERS, seed=7)
         ensure_admin(db.session)

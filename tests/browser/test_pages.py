@@ -135,7 +135,8 @@ def test_edit_criteria_shows_live_count_and_difference(page, service):
     page.get_by_text("Edit segment").click()
     edit = page.locator("#cs-edit-form")
     edit.get_by_label("Value").fill("Engineering")
-    new = {"match": "all", "rules": [{"field": "department", "op": "equals", "value": "Engineering"}]}
+    engineering = {"field": "department", "op": "equals", "value": "Engineering"}
+    new = {"match": "all", "rules": [engineering]}
     added = service.count(new)
     removed = service.count(segment.criteria)
     expect(edit.locator(".cs-diff")).to_have_text(
@@ -145,7 +146,8 @@ def test_edit_criteria_shows_live_count_and_difference(page, service):
     edit.get_by_label("Field").nth(1).select_option(label="Post count")
     edit.get_by_label("Operator").nth(1).select_option(label="is at least")
     edit.get_by_label("Value").nth(1).fill("5")
-    both = {"match": "all", "rules": [*new["rules"], {"field": "post_count", "op": "gte", "value": 5}]}
+    at_least_5 = {"field": "post_count", "op": "gte", "value": 5}
+    both = {"match": "all", "rules": [engineering, at_least_5]}
     expect(edit.locator(".cs-live-number")).to_have_text(str(service.count(both)))
     screenshot(page, "detail-edit")
     edit.get_by_role("button", name="Save changes").click()
@@ -183,8 +185,8 @@ def test_overlap_view_shows_the_matrix_and_findings(page, service):
     size = len(group.segments)
     expect(page.locator("table.cs-matrix tbody td.cs-heat")).to_have_count(size * size)
     first = group.segments[0]
-    expect(page.locator("table.cs-matrix tbody tr").first.locator("td.cs-diagonal")).to_contain_text(
-        str(service.count(first.criteria)))
+    diagonal = page.locator("table.cs-matrix tbody tr").first.locator("td.cs-diagonal")
+    expect(diagonal).to_contain_text(str(service.count(first.criteria)))
     expect(page.get_by_role("heading", name="Findings")).to_be_visible()
     screenshot(page, "overlap")
     db.session.remove()

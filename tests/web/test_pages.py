@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -29,7 +28,7 @@ def group_id(service, name="People") -> int:
 def get_urls(service) -> list[str]:
     sid, gid = segment_id(service), group_id(service)
     return ["/admin/segments/", "/admin/segments/members",
-            f"/admin/segments/members?criteria=%7B%22rules%22%3A%5B%5D%7D&sort=email&direction=desc",
+            "/admin/segments/members?criteria=%7B%22rules%22%3A%5B%5D%7D&sort=email&direction=desc",
             f"/admin/segments/{sid}", f"/admin/segments/{sid}?page=2&sort=signed_up",
             f"/admin/segments/{sid}/export.csv", f"/admin/segments/overlap?group={gid}",
             f"/admin/segments/overlap?ids={sid},{segment_id(service, 'Newcomers')}",
@@ -125,12 +124,15 @@ def test_members_page_with_bad_criteria_names_the_rule(admin):
     assert "rules[0].op" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", [{"page": "x"}, {"sort": "password"}, {"direction": "up"},
-                                   {"criteria": "{not json"}])
-def test_members_page_bad_arguments_get_422(admin, query):
+@pytest.mark.parametrize(("query", "message"), [
+    ({"page": "x"}, "<code>page</code>: &#39;x&#39; is not a page number"),
+    ({"sort": "password"}, "<code>sort</code>: &#39;password&#39; is not sortable"),
+    ({"direction": "up"}, "<code>direction</code>: &#39;up&#39; is not"),
+    ({"criteria": "{not json"}, "criteria are not valid JSON")])
+def test_members_page_bad_arguments_get_422(admin, query, message):
     response = admin.get("/admin/segments/members", query_string=query)
     assert response.status_code == 422
-    assert next(iter(query)) in response.get_data(as_text=True) or "JSON" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
 
 
 def test_members_page_paginates_and_sorts(admin, service):
@@ -158,7 +160,8 @@ def save(client, **fields):
 
 
 def test_save_as_segment_into_a_new_group(admin, service):
-    criteria = {"match": "all", "rules": [{"field": "badges", "op": "has_any", "value": ["Helpful"]}]}
+    criteria = {"match": "all", "rules": [
+        {"field": "badges", "op": "has_any", "value": ["Helpful"]}]}
     response = save(admin, title="Helpful people", description="d", group="new",
                     new_group="Recognition", criteria=json.dumps(criteria))
     assert response.status_code == 302
@@ -197,7 +200,8 @@ def test_move_by_form_and_by_json(admin, service):
     first, second = (s.id for s in flywheel.segments[:2])
     response = admin.post("/admin/segments/move", data={
         "csrf_token": TOKEN, "segment": second, "group": flywheel.id, "position": 0})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"#segment-{second}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"#segment-{second}")
     service.session.expire_all()
     assert [s.id for s in service.get_group(flywheel.id).segments][:2] == [second, first]
     response = admin.post("/admin/segments/move", json={"segment": first, "group": None,
@@ -256,7 +260,8 @@ def test_duplicate_and_delete(admin, service):
     response = admin.post(f"/admin/segments/{original.id}/duplicate", data={"csrf_token": TOKEN})
     copy = service.get("Newcomers (copy)")
     assert response.headers["Location"].endswith(f"/admin/segments/{copy.id}")
-    assert admin.post(f"/admin/segments/{copy.id}/delete", data={"csrf_token": TOKEN}).status_code == 302
+    response = admin.post(f"/admin/segments/{copy.id}/delete", data={"csrf_token": TOKEN})
+    assert response.status_code == 302
     service.session.expire_all()
     assert service.session.get(Segment, copy.id) is None
 
@@ -299,7 +304,6 @@ def test_a_script_title_renders_as_text(admin, service):
         text = admin.get(url).get_data(as_text=True)
         assert XSS not in text, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text, url
-    assert not re.search(r"<script>alert", admin.get("/admin/segments/members").get_data(as_text=True))
 
 
 def test_standalone_layout_without_a_host_layout(app, admin):
