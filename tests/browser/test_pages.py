@@ -156,6 +156,20 @@ def test_edit_criteria_shows_live_count_and_difference(page, service):
     assert service.get(segment.id).criteria == both
 
 
+def test_saving_over_a_newer_version_keeps_the_edit(page, service):
+    segment = service.get("Pending approval")
+    page.goto(f"/admin/segments/{segment.id}")
+    page.get_by_text("Edit segment").click()
+    page.get_by_label("Title").fill("Awaiting approval")
+    service.update(segment.id, description="Changed meanwhile")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#cs-conflict")).to_be_focused()
+    expect(page.get_by_label("Title")).to_have_value("Awaiting approval")
+    screenshot(page, "detail-conflict")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Awaiting approval")
+
+
 def test_duplicate_from_the_detail_page(page, service):
     segment = service.get("Newcomers")
     page.goto(f"/admin/segments/{segment.id}")
