@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
 
 from .. import migrate
 from ..extension import Segments
@@ -47,6 +47,9 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     Segments(app, db=db, user_model=Member, member_view=member_view(), plugins=[demo_plugin],
              host_name="demo", column_fields=False, is_admin=is_admin, actor=actor)
+    app.extensions["community_segments"].options.update(
+        layout="community_segments/demo_layout.html", login_endpoint="login",
+        is_authenticated=lambda: current_member() is not None)
     with app.app_context():
         ensure_schema()
     campaigns.init_app(app, is_admin=is_admin)
@@ -70,10 +73,8 @@ def ensure_schema() -> None:
 
 
 def current_member() -> Member | None:
-    if "member" not in g:
-        member_id = session.get("member_id")
-        g.member = db.session.get(Member, member_id) if member_id else None
-    return g.member
+    member_id = session.get("member_id")
+    return db.session.get(Member, member_id) if member_id else None  # identity map: one query
 
 
 def is_admin() -> bool:

@@ -1,7 +1,341 @@
-"""Server-rendered admin pages, thin over the service."""
+"""Server-rendered admin pages, thin over the service.
+
+Every page works as plain forms; the JavaScript adds the filter builder's live count,
+drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and ``move``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+
+from flask import (
+    Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+    stream_with_context, url_for,
+)
+
+from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
+from ..extension import get_state
+from . import forms
+from .export import cell, csv_lines
 
 pages = Blueprint("pages", __name__)
+STANDALONE = "community_segments/standalone.html"
+PER_PAGE = 25
+
+
+@pages.context_processor
+def _layout():
+    return {"segments_layout": get_state().options.get("layout", STANDALONE), "cs_url": _url}
+
+
+def _url(**changes) -> str:
+    """This page's URL with some query arguments changed (sorting, paging)."""
+    args = {**request.args.to_dict(), **(request.view_args or {}), **changes}
+    return url_for(request.endpoint, **args)
+
+
+pages.add_app_template_filter(cell, "cs_cell")
+
+
+@pages.errorhandler(QueryTimeout)
+def _timeout(exc: QueryTimeout):
+    message = f"The query took too long: {exc}. Narrow the filters and try again."
+    if request.is_json or request.endpoint == "community_segments.pages.preview":
+        return jsonify(message=message), 503
+    return message, 503
+
+
+def _service():
+    return get_state().service()
+
+
+def _actor():
+    return get_state().actor()
+
+
+def _segment_or_404(ident: int):
+    try:
+        return _service().get(ident)
+    except NotFound:
+        abort(404)
+
+
+def _rendered(template: str, status: int = 200, **context):
+    return render_template(f"community_segments/{template}", **context), status
+
+
+# -- overview and groups -------------------------------------------------------------
+
+
+@pages.get("/")
+def overview():
+    return _rendered("overview.html", **_overview_context())
+
+
+def _overview_context() -> dict:
+    service = _service()
+    groups = service.list_groups()
+    by_group = {group.id: [] for group in groups}
+    ungrouped = []
+    for item in service.counts():
+        by_group.get(item.segment.group_id, ungrouped).append(item)
+    return {"groups": groups, "by_group": by_group, "ungrouped": ungrouped,
+            "total": service.total_members(), "errors": None}
+
+
+@pages.post("/groups")
+def create_group():
+    return _group_action(lambda s: s.create_group(request.form.get("name", "")),
+                         "Group {name!r} created.")
+
+
+@pages.post("/groups/<int:group_id>/rename")
+def rename_group(group_id: int):
+    return _group_action(lambda s: s.rename_group(group_id, request.form.get("name", "")),
+                         "Group renamed to {name!r}.")
+
+
+@pages.post("/groups/<int:group_id>/delete")
+def delete_group(group_id: int):
+    def delete(service):
+        group = service.get_group(group_id)
+        name = group.name
+        service.delete_group(group_id)
+        return name
+    return _group_action(delete, "Group {name!r} deleted; its segments are now ungrouped.")
+
+
+def _group_action(action, message: str):
+    service = _service()
+    try:
+        result = action(service)
+    except NotFound:
+        abort(404)
+    except ValidationError as exc:
+        return _overview_error(exc)
+    flash(message.format(name=getattr(result, "name", result)))
+    return redirect(url_for(".overview"))
+
+
+def _overview_error(exc: ValidationError):
+    _service().session.rollback()
+    return _rendered("overview.html", 422, **{**_overview_context(), "errors": exc.errors})
+
+
+@pages.post("/move")
+def move():
+    """Move a segment to a group and position: a form post, or JSON from drag-and-drop."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    if not hasattr(data, "get"):
+        return jsonify(message="Send a JSON object."), 400
+    try:
+        segment, group, position = (forms.optional_int(data.get(name), name)
+                                    for name in ("segment", "group", "position"))
+        if segment is None:
+            raise ValidationError({"segment": ["segment is required"]})
+        moved = _service().move(segment, group, position)
+    except NotFound as exc:
+        return _answer(404, str(exc))
+    except ValidationError as exc:
+        return _answer(422, str(exc), exc.errors)
+    if request.is_json:
+        return jsonify(segment=moved.id, group=moved.group_id, position=moved.position)
+    return redirect(url_for(".overview", _anchor=f"segment-{moved.id}"))
+
+
+def _answer(status: int, message: str, errors: dict | None = None):
+    if request.is_json:
+        return jsonify(message=message, errors=errors or {}), status
+    abort(status, message)
+
+
+# -- member overview and saving a segment ----------------------------------------------
+
+
+@pages.get("/members")
+def members():
+    text = request.args.get("criteria") or forms.criteria_text(None)
+    return _members_page(text)
+
+
+@pages.post("/members")
+def save_segment():
+    form = request.form
+    try:
+        segment = _service().create(
+            form.get("title", ""), forms.load_criteria(form.get("criteria")),
+            form.get("description", ""), forms.group_choice(form), actor=_actor())
+    except (CriteriaError, ValidationError) as exc:
+        return _members_page(form.get("criteria", ""), errors=exc.errors, form=form)
+    flash(f"Segment {segment.title!r} saved.")
+    return redirect(url_for(".detail", segment_id=segment.id))
+
+
+def _members_page(text: str, errors: dict | None = None, form=None):
+    service, state = _service(), get_state()
+    table, status = None, 422 if errors else 200
+    try:
+        criteria = forms.load_criteria(text)
+        sentence = service.describe(criteria)
+        table = _member_table(service, criteria)
+    except (CriteriaError, ValidationError) as exc:
+        errors, status, sentence = {**exc.errors, **(errors or {})}, 422, None
+    return _rendered("members.html", status, criteria_text=text, sentence=sentence,
+                     table=table, errors=errors, form=form or {},
+                     catalog=forms.field_catalog(state.registry, service.session),
+                     groups=service.list_groups(), total=service.total_members())
+
+
+def _member_table(service, criteria):
+    view = get_state().view
+    paging = forms.paging(request.args, view.sortable, view.name_column)
+    page = service.members(criteria, per_page=PER_PAGE, **paging)
+    columns = [name for name in view.columns if name != "id"]
+    return {"page": page, "columns": columns, "sortable": view.sortable}
+
+
+@pages.post("/preview")
+def preview():
+    """The live count (and the difference to a saved segment) for criteria being edited."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(message="Send the criteria as a JSON object."), 400
+    criteria = data.get("criteria", data)
+    service = _service()
+    try:
+        count, total = service.count(criteria), service.total_members()
+        result = {"count": count, "total": total, "sentence": service.describe(criteria),
+                  "percent": round(100.0 * count / total, 1) if total else 0.0}
+        result.update(_diff(service, request.args.get("segment"), criteria))
+    except CriteriaError as exc:
+        return jsonify(message=str(exc), errors=exc.errors), 422
+    except NotFound as exc:
+        return jsonify(message=str(exc)), 404
+    return jsonify(result)
+
+
+def _diff(service, segment_id: str | None, criteria) -> dict:
+    if not segment_id:
+        return {}
+    if not segment_id.isdigit():
+        raise NotFound(f"no segment with id {segment_id!r}")
+    segment = service.get(int(segment_id))
+    if service.problem(segment):
+        return {"added": None, "removed": None}
+    added, removed = forms.difference(service, segment.criteria, criteria)
+    return {"added": added, "removed": removed}
+
+
+# -- segment detail ----------------------------------------------------------------------
+
+
+@pages.get("/<int:segment_id>")
+def detail(segment_id: int):
+    segment = _segment_or_404(segment_id)
+    return _detail_page(segment)
+
+
+@pages.post("/<int:segment_id>")
+def update(segment_id: int):
+    segment = _segment_or_404(segment_id)
+    form = request.form
+    try:
+        _service().update(
+            segment_id, version=forms.optional_int(form.get("version"), "version"),
+            actor=_actor(), title=form.get("title", ""), description=form.get("description", ""),
+            criteria=forms.load_criteria(form.get("criteria")), group=forms.group_choice(form))
+    except Conflict as exc:
+        return _detail_page(_fresh(segment_id), form=form, conflict=str(exc), status=409)
+    except (CriteriaError, ValidationError) as exc:
+        return _detail_page(_fresh(segment_id), form=form, errors=exc.errors, status=422)
+    flash(f"Segment {segment.title!r} saved.")
+    return redirect(url_for(".detail", segment_id=segment_id))
+
+
+def _fresh(segment_id: int):
+    service = _service()
+    service.session.rollback()
+    return service.get(segment_id)
+
+
+def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
+    service, state = _service(), get_state()
+    problem = service.problem(segment)
+    table = None
+    if not problem:
+        try:
+            table = _member_table(service, segment.criteria)
+        except ValidationError as exc:
+            errors, status = {**exc.errors, **(errors or {})}, 422
+    return _rendered(
+        "detail.html", status, segment=segment, problem=problem, table=table,
+        sentence=None if problem else service.describe(segment.criteria),
+        count=table["page"].total if table else None, total=service.total_members(),
+        form=form or {}, errors=errors, conflict=conflict, groups=service.list_groups(),
+        criteria_text=(form or {}).get("criteria") or forms.criteria_text(segment.criteria),
+        catalog=forms.field_catalog(state.registry, service.session))
+
+
+@pages.post("/<int:segment_id>/duplicate")
+def duplicate(segment_id: int):
+    _segment_or_404(segment_id)
+    copy = _service().duplicate(segment_id, actor=_actor())
+    flash(f"Duplicated as {copy.title!r}.")
+    return redirect(url_for(".detail", segment_id=copy.id))
+
+
+@pages.post("/<int:segment_id>/delete")
+def delete(segment_id: int):
+    segment = _segment_or_404(segment_id)
+    title = segment.title
+    _service().delete(segment_id)
+    flash(f"Segment {title!r} deleted.")
+    return redirect(url_for(".overview"))
+
+
+@pages.get("/<int:segment_id>/export.csv")
+def export(segment_id: int):
+    """Every member of the segment as CSV, streamed in batches: no size limit."""
+    segment = _segment_or_404(segment_id)
+    service = _service()
+    problem = service.problem(segment)
+    if problem:
+        abort(422, f"This segment cannot be evaluated: {problem}")
+    columns = list(get_state().view.columns)
+    rows = service.stream_members(segment.criteria, columns=columns)
+    filename = re.sub(r"[^A-Za-z0-9_-]+", "-", segment.title).strip("-") or "segment"
+    return Response(stream_with_context(csv_lines(columns, rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+# -- overlap -----------------------------------------------------------------------------
+
+
+@pages.get("/overlap")
+def overlap():
+    service = _service()
+    try:
+        ids = _overlap_ids(service)
+        result = service.overlap(ids) if ids else None
+    except ValidationError as exc:
+        return _rendered("overlap.html", 422, result=None, errors=exc.errors,
+                         **_overlap_choices(service))
+    except NotFound as exc:
+        return _rendered("overlap.html", 404, result=None, errors={"": [str(exc)]},
+                         **_overlap_choices(service))
+    return _rendered("overlap.html", result=result, errors=None, **_overlap_choices(service))
+
+
+def _overlap_ids(service) -> list[int]:
+    group = request.args.get("group")
+    if group:
+        if not group.isdigit():
+            raise ValidationError({"group": [f"{group!r} is not a group id"]})
+        return [segment.id for segment in service.get_group(int(group)).segments]
+    ids = request.args.getlist("ids")
+    return [i for text in ids for i in forms.segment_ids(text)]
+
+
+def _overlap_choices(service) -> dict:
+    return {"groups": service.list_groups(), "segments": service.list_segments(),
+            "chosen": request.args}
