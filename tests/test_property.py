@@ -18,7 +18,7 @@ from community_segments.query.compiler import Compiler
 from community_segments.query.operators import BY_TYPE
 from community_segments.query.parse import parse_criteria
 
-from .member_model import COUNTRIES, DATE_FIELDS, NOW, member_tags, members, metadata, registry
+from .member_model import COUNTRIES, NOW, member_tags, members, metadata, registry
 
 FIELDS = registry()
 EXAMPLES = {"sqlite": 400, "postgresql": 60, "mariadb": 60}

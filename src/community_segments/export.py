@@ -1,4 +1,7 @@
-"""Members as CSV or JSON text, produced chunk by chunk so any size streams in bounded memory."""
+"""Members as CSV or JSON text, produced chunk by chunk so any size streams in bounded memory.
+
+Used by the CLI, the pages and the API alike.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,10 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 
+CHUNK_ROWS = 500
+# Spreadsheets run cells starting with these as formulas.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 
 def plain(value):
     """A JSON/CSV-friendly value: ISO dates, everything else as is."""
@@ -16,22 +23,33 @@ def plain(value):
     return value
 
 
-def csv_chunks(rows: Iterable[dict], columns: Sequence[str]) -> Iterator[str]:
-    """The header, then one CSV line per member."""
+def csv_cell(value):
+    """A value as a CSV cell: empty for None, ISO dates, formulas quoted so they show, not run."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return plain(value)
+
+
+def csv_chunks(rows: Iterable[dict], columns: Sequence[str],
+               chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:
+    """The header, then the members, ``chunk_rows`` lines a chunk."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for number, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
+        if number % chunk_rows == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
 
-    def take() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writeheader()
-    yield take()
-    for row in rows:
-        writer.writerow({k: "" if v is None else plain(v) for k, v in row.items()})
-        yield take()
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def json_array_chunks(rows: Iterable[dict]) -> Iterator[str]:

@@ -317,7 +317,7 @@ def test_standalone_layout_without_a_host_layout(app, admin):
 
 
 def test_csv_cells_that_spreadsheets_would_run_are_quoted():
-    from community_segments.web.export import csv_lines
+    from community_segments.export import csv_chunks
     rows = [{"id": i, "username": name} for i, name in enumerate(["=cmd()", "+1", "ok"], 1)]
-    text = "".join(csv_lines(["id", "username"], iter(rows)))
+    text = "".join(csv_chunks(iter(rows), ["id", "username"]))
     assert text.splitlines() == ["id,username", "1,'=cmd()", "2,'+1", "3,ok"]

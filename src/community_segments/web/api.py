@@ -7,26 +7,23 @@ Routes for segments and groups live in :mod:`.api_segments` and :mod:`.api_group
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from datetime import date
 
 import marshmallow
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import schemas
+from ..export import plain
 from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, SegmentsError, ValidationError
 from ..extension import get_state
 from ..query.operators import label, operators_for
 from ..query.parse import flatten_errors, parse_criteria
+from .export import csv_download
 from .openapi import apidoc, build_spec
 
 api = Blueprint("api", __name__)
 
-EXPORT_BATCH = 1000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -171,12 +168,8 @@ def count_post():
 
 def member_page(criteria: dict, paging: dict):
     page = service().members(criteria, **paging)
-    items = [{key: _plain(value) for key, value in row.items()} for row in page.items]
+    items = [{key: plain(value) for key, value in row.items()} for row in page.items]
     return dump(schemas.MemberPage, {**page.__dict__, "items": items, "pages": page.pages})
-
-
-def _plain(value):
-    return value.isoformat() if isinstance(value, date) else value
 
 
 @api.get("/members")
@@ -204,37 +197,7 @@ def export_adhoc():
 
 def csv_response(criteria: dict, filename: str) -> Response:
     """Members streamed as CSV in keyset batches: memory stays bounded whatever the size."""
-    columns = list(get_state().view.columns)
-    rows = service().stream_members(criteria, batch_size=EXPORT_BATCH, columns=columns)
-    return Response(stream_with_context(_csv_chunks(columns, rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _csv_chunks(columns, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for n, row in enumerate(rows, 1):
-        writer.writerow([_cell(row[c]) for c in columns])
-        if n % EXPORT_BATCH == 0:
-            yield _drain(buffer)
-    yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def _cell(value):
-    """Values as text; a leading formula character is quoted so spreadsheets show, not run, it."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return _plain(value)
+    return csv_download(service(), criteria, filename.removesuffix(".csv"))
 
 
 # -- overview and overlap ----------------------------------------------------------------

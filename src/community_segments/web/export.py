@@ -1,42 +1,28 @@
-"""CSV export: rows streamed as they come from the database, a few hundred at a time."""
+"""Streamed CSV downloads for the pages and the API, and how values are shown in tables."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+import re
 
-CHUNK_ROWS = 500
-FORMULA_STARTS = ("=", "+", "-", "@")
+from flask import Response, stream_with_context
+
+from ..export import csv_chunks
+from ..extension import get_state
+
+EXPORT_BATCH = 1000
 
 
 def cell(value):
-    """A value as shown and exported: dates as YYYY-MM-DD, None as empty."""
+    """A value as shown in a member table: dates as YYYY-MM-DD, None as empty."""
     if value is None:
         return ""
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value
 
 
-def csv_lines(columns: list[str], rows: Iterable[dict]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for number, row in enumerate(rows, 1):
-        writer.writerow(_safe(cell(row.get(c))) for c in columns)
-        if number % CHUNK_ROWS == 0:
-            yield _drain(buffer)
-    yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def _safe(value):
-    """Spreadsheets run cells starting with = + - @ as formulas; quote them."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def csv_download(service, criteria, name: str) -> Response:
+    """Every member matching ``criteria`` as a CSV attachment, streamed in keyset batches."""
+    columns = list(get_state().view.columns)
+    rows = service.stream_members(criteria, batch_size=EXPORT_BATCH, columns=columns)
+    filename = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "members"
+    return Response(stream_with_context(csv_chunks(rows, columns)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})

@@ -6,17 +6,16 @@ drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and
 
 from __future__ import annotations
 
-import re
 
 from flask import (
-    Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-    stream_with_context, url_for,
+    Blueprint, abort, flash, jsonify, redirect, render_template, request,
+    url_for,
 )
 
 from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
 from ..extension import get_state
 from . import forms
-from .export import cell, csv_lines
+from .export import cell, csv_download
 
 pages = Blueprint("pages", __name__)
 STANDALONE = "community_segments/standalone.html"
@@ -301,11 +300,7 @@ def export(segment_id: int):
     problem = service.problem(segment)
     if problem:
         abort(422, f"This segment cannot be evaluated: {problem}")
-    columns = list(get_state().view.columns)
-    rows = service.stream_members(segment.criteria, columns=columns)
-    filename = re.sub(r"[^A-Za-z0-9_-]+", "-", segment.title).strip("-") or "segment"
-    return Response(stream_with_context(csv_lines(columns, rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    return csv_download(service, segment.criteria, segment.title)
 
 
 # -- overlap -----------------------------------------------------------------------------
