@@ -121,3 +121,13 @@ def test_overlap_names_subsets_and_duplicates(service):
     relations = {(kind, a.title, b.title) for kind, a, b in overlap.relations()}
     assert relations == {("duplicate", "Corp", "Corp again"), ("subset", "Corp", "Karma 3+"),
                          ("subset", "Corp again", "Karma 3+")}
+
+
+def test_one_save_is_one_version_step(service):
+    segment = service.create("Step", EVERYONE)
+    saved = service.update(segment.id, version=1, title="Step two", criteria=EVERYONE,
+                           description="both at once", group="Programs")
+    assert saved.version == 2
+    with pytest.raises(ValidationError, match="unknown attribute"):
+        service.update(segment.id, colour="red")
+    assert service.get(segment.id).version == 2

@@ -162,22 +162,31 @@ class SegmentService:
             raise Conflict(f"segment {segment.title!r} was changed by someone else "
                            f"(version {segment.version}, yours {version}); reload and retry",
                            current_version=segment.version)
-        if "criteria" in changes:
-            segment.criteria = self.parse(changes.pop("criteria")).to_dict()
-        if "title" in changes:
-            segment.title = self._title(changes.pop("title"), exclude=segment.id)
-        if "description" in changes:
-            segment.description = changes.pop("description") or ""
-        if "group" in changes:
-            self.move(segment.id, changes.pop("group"), commit=False)
-        if changes:
-            raise ValidationError({key: ["unknown attribute"] for key in changes})
+        try:
+            with self.session.no_autoflush:  # one UPDATE, so one version step, per save
+                self._apply(segment, changes)
+        except Exception:
+            self.session.rollback()  # nothing half-applied survives a refused change
+            raise
         segment.updated_by = actor
         segment.updated_at = utcnow()
         self._commit(segment.title)
         signals.segment_updated.send(_snapshot(segment), segment_id=segment.id,
                                      title=segment.title, version=segment.version)
         return segment
+
+    def _apply(self, segment: Segment, changes: dict[str, Any]) -> None:
+        unknown = set(changes) - {"criteria", "title", "description", "group"}
+        if unknown:
+            raise ValidationError({key: ["unknown attribute"] for key in sorted(unknown)})
+        if "group" in changes:  # first: making a new group flushes, before the segment changes
+            self.move(segment.id, changes["group"], commit=False, create_group=True)
+        if "criteria" in changes:
+            segment.criteria = self.parse(changes["criteria"]).to_dict()
+        if "title" in changes:
+            segment.title = self._title(changes["title"], exclude=segment.id)
+        if "description" in changes:
+            segment.description = changes["description"] or ""
 
     def delete(self, ident: int | str) -> None:
         segment = self.get(ident)
@@ -192,10 +201,11 @@ class SegmentService:
                            original.description, original.group_id, actor)
 
     def move(self, ident: int | str, group: int | str | None, position: int | None = None,
-             commit: bool = True) -> Segment:
-        """Put a segment in ``group`` (None: ungrouped) at ``position`` (None: last)."""
+             commit: bool = True, create_group: bool = False) -> Segment:
+        """Put a segment in ``group`` (None: ungrouped) at ``position`` (None: last);
+        with ``create_group`` a group name that does not exist yet is created."""
         segment = self.get(ident)
-        target = self._group_or_none(group)
+        target = self._group_or_none(group, create=create_group)
         siblings = [s for s in self._members_of(target) if s.id != segment.id]
         index = len(siblings) if position is None else max(0, min(position, len(siblings)))
         siblings.insert(index, segment)
