@@ -1,0 +1,47 @@
+"""The compiled queries avoid the plans DESIGN.md measured as traps."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bench.segments import SEGMENTS
+from community_segments.query import overview
+
+
+def _overview_query(service):
+    evaluator = service.evaluator
+    atoms = overview.Atoms(service.registry)
+    for _, criteria in SEGMENTS:
+        atoms.formula(service.parse(criteria))
+    return evaluator._mask_query().select(list(atoms.index))
+
+
+def _explain(service, query, prefix):
+    sql = query.compile(service.session.get_bind(), compile_kwargs={"literal_binds": True})
+    rows = service.session.execute(sa.text(f"{prefix} {sql}"))
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def test_overview_query_has_no_correlated_subquery(service):
+    sql = str(_overview_query(service).compile(service.session.get_bind()))
+    assert "EXISTS" not in sql.upper()
+    assert " NOT IN (SELECT" not in sql.upper()
+    dialect = service.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        plan = _explain(service, _overview_query(service), "EXPLAIN")
+        assert "SubPlan" not in plan
+        assert "Left Join" in plan or "Right Join" in plan
+    elif dialect == "sqlite":
+        plan = _explain(service, _overview_query(service), "EXPLAIN QUERY PLAN")
+        assert "CORRELATED" not in plan
+
+
+def test_negative_multi_condition_is_an_anti_join_on_postgresql(service):
+    if service.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("plan shapes (Anti Join, SubPlan) are PostgreSQL's")
+    tree = service.parse({"match": "all", "rules": [
+        {"field": "groups", "op": "has_none", "value": ["Newsletter"]}]})
+    query = sa.select(sa.func.count()).where(service.evaluator.condition(tree))
+    plan = _explain(service, query.select_from(service.evaluator._from()), "EXPLAIN")
+    assert "Anti Join" in plan and "SubPlan" not in plan
