@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from .errors import ValidationError
 from .members import MemberView
+from . import timeouts
 from .query import overview
 from .query.compiler import Compiler
 from .query.tree import Node
@@ -42,6 +43,10 @@ class Evaluator:
     registry: FieldRegistry
     view: MemberView
     now: datetime | None = None
+    timeout_ms: int | None = None
+
+    def _execute(self, query, what: str = "the segment query"):
+        return timeouts.execute(self.session, query, self.timeout_ms, what)
 
     def condition(self, tree: Node) -> sa.ColumnElement[bool]:
         compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC))
@@ -52,13 +57,13 @@ class Evaluator:
 
     def count(self, tree: Node) -> int:
         query = sa.select(sa.func.count()).select_from(self._from()).where(self.condition(tree))
-        return self.session.execute(query).scalar_one()
+        return self._execute(query).scalar_one()
 
     def total(self) -> int:
         query = sa.select(sa.func.count()).select_from(self._from())
         if self.view.base is not None:
             query = query.where(self.view.base)
-        return self.session.execute(query).scalar_one()
+        return self._execute(query).scalar_one()
 
     def _select(self, columns: Sequence[str] | None = None):
         names = columns or list(self.view.columns)
@@ -79,7 +84,7 @@ class Evaluator:
         nulls = column.is_(None)  # empty values last whichever the direction, on every database
         query = (self._select().where(condition).order_by(nulls, order, self.view.id)
                  .limit(per_page).offset((page - 1) * per_page))
-        items = [dict(row._mapping) for row in self.session.execute(query)]
+        items = [dict(row._mapping) for row in self._execute(query)]
         total = self.count(tree)
         return Page(items, total, page, per_page, sort, direction)
 
@@ -136,7 +141,8 @@ class Evaluator:
         return local, self._masks(query)
 
     def _masks(self, query) -> Counter:
-        return Counter({int(mask): int(n) for mask, n in self.session.execute(query)})
+        rows = self._execute(query, "the segment overview")
+        return Counter({int(mask): int(n) for mask, n in rows})
 
     def _mask_query(self) -> overview.MaskQuery:
         return overview.MaskQuery(self.registry, self._from(), self.view.id, self.view.base,
@@ -154,7 +160,7 @@ class Evaluator:
             query = self._select(names).where(condition)
             if last is not None:
                 query = query.where(self.view.id > last)
-            rows = self.session.execute(query.order_by(self.view.id).limit(batch_size)).all()
+            rows = self._execute(query.order_by(self.view.id).limit(batch_size)).all()
             for row in rows:
                 yield dict(row._mapping)
             if len(rows) < batch_size:
