@@ -156,7 +156,8 @@ class Evaluator:
 
     def _mask_query(self) -> overview.MaskQuery:
         return overview.MaskQuery(self.registry, self._from(), self.view.id, self.view.base,
-                                  self.now or datetime.now(UTC))
+                                  self.now or datetime.now(UTC),
+                                  self.session.get_bind().dialect.name)
 
     def stream(self, tree: Node, batch_size: int = 1000,
                columns: Sequence[str] | None = None) -> Iterator[dict]:
