@@ -46,11 +46,16 @@ def test_sqlite_overview_probes_link_tables_by_member(service):
     assert links and all(line.startswith("SEARCH") and "(member_id=?)" in line for line in links)
 
 
-def test_negative_multi_condition_is_an_anti_join_on_postgresql(service):
+@pytest.mark.parametrize("rule", [
+    {"field": "groups", "op": "has_none", "value": ["Newsletter"]},
+    {"field": "badges", "op": "is_empty"},
+])
+def test_negative_multi_condition_is_an_anti_join_on_postgresql(service, rule):
     if service.session.get_bind().dialect.name != "postgresql":
         pytest.skip("plan shapes (Anti Join, SubPlan) are PostgreSQL's")
-    tree = service.parse({"match": "all", "rules": [
-        {"field": "groups", "op": "has_none", "value": ["Newsletter"]}]})
-    query = sa.select(sa.func.count()).where(service.evaluator.condition(tree))
-    plan = _explain(service, query.select_from(service.evaluator._from()), "EXPLAIN")
+    tree = service.parse({"match": "all", "rules": [rule]})
+    query = (sa.select(sa.func.count()).select_from(service.evaluator._from())
+             .where(service.evaluator.condition(tree)))
+    assert " NOT IN (SELECT" not in str(query.compile(service.session.get_bind())).upper()
+    plan = _explain(service, query, "EXPLAIN")
     assert "Anti Join" in plan and "SubPlan" not in plan
