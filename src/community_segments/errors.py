@@ -45,3 +45,7 @@ class DuplicateFieldError(SegmentsError):
 
 class QueryTimeout(SegmentsError):
     """A segment query ran past the configured statement timeout."""
+
+    def __init__(self, message: str, seconds: float | None = None):
+        self.seconds = seconds
+        super().__init__(message)

@@ -5,6 +5,7 @@ Every function builds SQL; members are never loaded into Python to be filtered.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 
 from .errors import ValidationError
 from .members import MemberView
+from . import timeouts
+from .query import overview
 from .query.compiler import Compiler
 from .query.tree import Node
 from .registry import FieldRegistry
@@ -40,6 +43,10 @@ class Evaluator:
     registry: FieldRegistry
     view: MemberView
     now: datetime | None = None
+    timeout_ms: int | None = None
+
+    def _execute(self, query, what: str = "the segment query"):
+        return timeouts.execute(self.session, query, self.timeout_ms, what)
 
     def condition(self, tree: Node) -> sa.ColumnElement[bool]:
         compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC))
@@ -50,13 +57,13 @@ class Evaluator:
 
     def count(self, tree: Node) -> int:
         query = sa.select(sa.func.count()).select_from(self._from()).where(self.condition(tree))
-        return self.session.execute(query).scalar_one()
+        return self._execute(query).scalar_one()
 
     def total(self) -> int:
         query = sa.select(sa.func.count()).select_from(self._from())
         if self.view.base is not None:
             query = query.where(self.view.base)
-        return self.session.execute(query).scalar_one()
+        return self._execute(query).scalar_one()
 
     def _select(self, columns: Sequence[str] | None = None):
         names = columns or list(self.view.columns)
@@ -77,24 +84,80 @@ class Evaluator:
         nulls = column.is_(None)  # empty values last whichever the direction, on every database
         query = (self._select().where(condition).order_by(nulls, order, self.view.id)
                  .limit(per_page).offset((page - 1) * per_page))
-        items = [dict(row._mapping) for row in self.session.execute(query)]
+        items = [dict(row._mapping) for row in self._execute(query)]
         total = self.count(tree)
         return Page(items, total, page, per_page, sort, direction)
 
+    def counts(self, trees: Sequence[Node]) -> list[int]:
+        """Members matching each tree; each distinct condition is evaluated once."""
+        atoms = overview.Atoms(self.registry)
+        formulas = [atoms.formula(tree) for tree in trees]
+        found = [0] * len(trees)
+        for numbers in overview.batches(formulas, overview.MAX_BITS):
+            used = sorted(set().union(*(overview.atoms_of(formulas[n]) for n in numbers)))
+            if len(used) > overview.MAX_BITS:  # one huge tree: its own query
+                found[numbers[0]] = self.count(trees[numbers[0]])
+                continue
+            local, masks = self._pass(atoms, used, [formulas[n] for n in numbers])
+            for n, value in zip(numbers, overview.fold_counts(local, masks), strict=True):
+                found[n] = value
+        return found
+
     def overlap(self, trees: Sequence[Node]) -> list[list[int]]:
         """``matrix[i][j]``: members in both ``trees[i]`` and ``trees[j]`` (diagonal: sizes)."""
-        conditions = [self.condition(tree) for tree in trees]
-        cells = [(i, j) for i in range(len(trees)) for j in range(i, len(trees))]
-        if not cells:
+        atoms = overview.Atoms(self.registry)
+        formulas = [atoms.formula(tree) for tree in trees]
+        if not formulas:
             return []
-        sums = [sa.func.coalesce(sa.func.sum(sa.case(
-                    (sa.and_(conditions[i], conditions[j]), 1), else_=0)), 0)
-                for i, j in cells]
-        row = self.session.execute(sa.select(*sums).select_from(self._from())).one()
-        matrix = [[0] * len(trees) for _ in trees]
-        for (i, j), value in zip(cells, row, strict=True):
-            matrix[i][j] = matrix[j][i] = int(value)
+        if len(atoms) <= overview.MAX_BITS:
+            local, masks = self._pass(atoms, range(len(atoms)), formulas)
+            return overview.fold_overlap(local, masks)
+        return self._overlap_by_segment(atoms, formulas)
+
+    def _overlap_by_segment(self, atoms, formulas) -> list[list[int]]:
+        """Too many atoms for one mask: one bit per segment, pairs of chunks of segments."""
+        mask_query = self._mask_query()
+        joined, flags = mask_query.flags(list(atoms.index))
+        size = overview.MAX_BITS // 2
+        chunks = [range(i, min(i + size, len(formulas))) for i in range(0, len(formulas), size)]
+        matrix = [[0] * len(formulas) for _ in formulas]
+        for a, first in enumerate(chunks):
+            for second in chunks[a:]:
+                numbers = sorted(set(first) | set(second))
+                conditions = [overview.as_sql(formulas[n], flags) for n in numbers]
+                masks = self._masks(mask_query.select_flags(joined, conditions))
+                local = [overview.Test(i) for i in range(len(numbers))]
+                for i, row in zip(numbers, overview.fold_overlap(local, masks), strict=True):
+                    for j, value in zip(numbers, row, strict=True):
+                        matrix[i][j] = value
         return matrix
+
+    def _pass(self, atoms, used, formulas):
+        """One query over the atoms numbered ``used``; the formulas renumbered to match."""
+        position = {bit: i for i, bit in enumerate(used)}
+        chosen = list(atoms.index)
+        query = self._mask_query().select([chosen[bit] for bit in used])
+        local = [overview.remap(f, position.__getitem__) for f in formulas]
+        return local, self._masks(query)
+
+    def _masks(self, query) -> Counter:
+        if self.session.get_bind().dialect.name != "postgresql":
+            return self._count_masks(query)
+        # JIT-compiling this wide expression costs more than it saves (~10% at 1M members).
+        # On failure the transaction ends, and the setting with it.
+        self.session.execute(sa.text("SET LOCAL jit = off"))
+        masks = self._count_masks(query)
+        self.session.execute(sa.text("RESET jit"))
+        return masks
+
+    def _count_masks(self, query) -> Counter:
+        rows = self._execute(query, "the segment overview")
+        return Counter({int(mask): int(n) for mask, n in rows})
+
+    def _mask_query(self) -> overview.MaskQuery:
+        return overview.MaskQuery(self.registry, self._from(), self.view.id, self.view.base,
+                                  self.now or datetime.now(UTC),
+                                  self.session.get_bind().dialect.name)
 
     def stream(self, tree: Node, batch_size: int = 1000,
                columns: Sequence[str] | None = None) -> Iterator[dict]:
@@ -108,7 +171,7 @@ class Evaluator:
             query = self._select(names).where(condition)
             if last is not None:
                 query = query.where(self.view.id > last)
-            rows = self.session.execute(query.order_by(self.view.id).limit(batch_size)).all()
+            rows = self._execute(query.order_by(self.view.id).limit(batch_size)).all()
             for row in rows:
                 yield dict(row._mapping)
             if len(rows) < batch_size:

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
+from sqlalchemy.orm import Session
 
 from .evaluation import Evaluator
 from .hooks import make_plugin_manager
@@ -16,6 +17,8 @@ from .registry import FieldRegistry
 from .service import SegmentService
 
 EXTENSION = "community_segments"
+READ_SESSION = "_segments_read_session"
+DEFAULT_TIMEOUT_MS = 30_000
 
 
 @dataclass
@@ -33,8 +36,18 @@ class SegmentsState:
 
     def service(self, session=None) -> SegmentService:
         session = session or self.db.session
-        return SegmentService(session, Evaluator(session, self.registry, self.view),
-                              self.pm, self.host)
+        evaluator = Evaluator(self.read_session() or session, self.registry, self.view,
+                              timeout_ms=self.options.get("statement_timeout_ms"))
+        return SegmentService(session, evaluator, self.pm, self.host)
+
+    def read_session(self) -> Session | None:
+        """With ``SEGMENTS_BIND_KEY``: this app context's session on that bind (a replica)."""
+        key = self.options.get("bind_key")
+        if key is None:
+            return None
+        if READ_SESSION not in g:
+            setattr(g, READ_SESSION, Session(bind=self.db.engines[key]))
+        return g.get(READ_SESSION)
 
 
 class Segments:
@@ -76,7 +89,9 @@ class Segments:
             db=self.db, host=host, view=self.member_view, pm=pm,
             registry=FieldRegistry.from_plugins(pm, host), is_admin=self.is_admin,
             actor=self.actor)
+        state.options.update(_options(app.config))
         app.extensions[EXTENSION] = state
+        app.teardown_appcontext(_close_read_session)
         from .cli import segments_cli
         app.cli.add_command(segments_cli)
         if self.audiences:
@@ -86,6 +101,18 @@ class Segments:
             from .web import register
             register(app, state)
         return state
+
+
+def _options(config) -> dict[str, Any]:
+    timeout = config.get("SEGMENTS_STATEMENT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS)
+    return {"bind_key": config.get("SEGMENTS_BIND_KEY"),
+            "statement_timeout_ms": int(timeout) if timeout else None}
+
+
+def _close_read_session(_exc=None) -> None:
+    session = g.pop(READ_SESSION, None)
+    if session is not None:
+        session.close()
 
 
 def get_state(app: Flask | None = None) -> SegmentsState:

@@ -99,15 +99,16 @@ class SegmentService:
         """Member count and share of every segment; a broken one carries its reason."""
         segments = self.list_segments() if segments is None else list(segments)
         total = self.total_members()
-        result = []
-        for segment in segments:
+        trees, problems = {}, {}
+        for number, segment in enumerate(segments):
             try:
-                count = self.evaluator.count(self.parse(segment.criteria))
+                trees[number] = self.parse(segment.criteria)
             except CriteriaError as exc:
-                result.append(SegmentCount(segment, None, None, exc.one_line()))
-                continue
-            result.append(SegmentCount(segment, count, _percent(count, total)))
-        return result
+                problems[number] = exc.one_line()
+        found = dict(zip(trees, self.evaluator.counts(list(trees.values())), strict=True))
+        return [SegmentCount(s, None, None, problems[n]) if n in problems
+                else SegmentCount(s, found[n], _percent(found[n], total))
+                for n, s in enumerate(segments)]
 
     def overlap(self, idents: Iterable[int | str]) -> Overlap:
         """Pairwise overlaps of segments, with the subsets and duplicates they reveal."""

@@ -1,0 +1,70 @@
+"""docs/BENCHMARKS.md from the JSON records of bench/run.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+INTRO = Path(__file__).resolve().parent / "BENCHMARKS.intro.md"
+FINDINGS = Path(__file__).resolve().parent / "BENCHMARKS.findings.md"
+
+
+def write_report(results: Path) -> Path:
+    records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
+    records.sort(key=lambda r: (r["members"], r["db"]))
+    parts = [INTRO.read_text().rstrip(), "", _summary(records), FINDINGS.read_text()]
+    parts += [_section(record) for record in records]
+    DOC.write_text("\n".join(parts) + "\n")
+    return DOC
+
+
+def _summary(records) -> str:
+    rows = ["## Summary (targets at 1M members)", "",
+            "| members | database | overview / floor | per segment / overview | "
+            "overlap / overview | export MB | recipients MB |", "|---|---|---|---|---|---|---|"]
+    for r in records:
+        o, x, s = r["overview"], r["overlap"], r.get("streams", {})
+        ours = o["one pass (ours)"]
+        rows.append(
+            f"| {r['members']:,} | {r['db']} | {ours / o['floor: distinct conditions once']:.2f}x "
+            f"| {o['one query per segment'] / ours:.1f}x "
+            f"| {x['matrix (ours)'] / x['overview (ours)']:.2f}x "
+            f"| {_mb(s, 'export')} | {_mb(s, 'recipients')} |")
+    return "\n".join(rows) + "\n"
+
+
+def _mb(streams, kind) -> str:
+    return f"{streams[kind]['peak_growth_mb']:.1f}" if kind in streams else "-"
+
+
+def _section(r) -> str:
+    v = r["versions"]
+    lines = [f"## {r['db']}, {r['members']:,} members", "",
+             f"`{r['command']}` on {r['when']}; {v['database']}"
+             + (f" (work_mem {v['work_mem']})" if "work_mem" in v else "")
+             + f", Python {v['python']}, SQLAlchemy {v['sqlalchemy']}, {v['cpus']} CPUs, "
+             f"{v['machine']}; load average before {r['load_before']}, after {r['load_after']}. "
+             f"Medians of {r['repeat']} interleaved rounds; {r['segments']} segments, "
+             f"{r['distinct_conditions']} distinct conditions.", "",
+             "| measure | seconds | ratio |", "|---|---|---|"]
+    lines += _rows("overview", r["overview"], "one pass (ours)")
+    overlap = dict(r["overlap"])
+    measured = overlap.pop("pairs measured")
+    lines += _rows("overlap 24x24", overlap, "overview (ours)")
+    lines.append(f"| (one query per pair: 24 sizes + 276 pairs, {measured} pairs timed"
+                 + (", rest estimated" if measured < 276 else "") + ") | | |")
+    lines += _rows("detail: count + first page by last activity", r["detail"], None)
+    lines += _rows("live count", r["live_count"], None)
+    for kind, s in r.get("streams", {}).items():
+        lines.append(f"| stream {kind}: {s['rows']:,} rows, peak RSS growth "
+                     f"{s['peak_growth_mb']:.1f} MB | {s['seconds']:.2f} | |")
+    return "\n".join(lines) + "\n"
+
+
+def _rows(title, times, base) -> list[str]:
+    rows = []
+    for name, seconds in times.items():
+        ratio = f"{seconds / times[base]:.2f}x" if base else ""
+        rows.append(f"| {title}: {name} | {seconds:.3f} | {ratio} |")
+    return rows

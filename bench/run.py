@@ -1,0 +1,207 @@
+"""Benchmark the segment engine on a generated community, side by side, as ratios.
+
+    python bench/run.py --members 100000 --db sqlite
+    python bench/run.py --members 1000000 --db postgresql --pg-url postgresql+psycopg://postgres@127.0.0.1/postgres
+    python bench/run.py --report          # docs/BENCHMARKS.md from bench/results/*.json
+
+The community is generated once per (members, seed, database) and cached (bench/data.py).
+Results go to bench/results/<db>-<members>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
+
+from bench.data import community_url  # noqa: E402
+from bench.segments import SEGMENTS  # noqa: E402
+from bench.floor import floor_queries  # noqa: E402
+
+RESULTS = HERE / "results"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DETAIL = ("Regulars", "Champions", "Not in a group")
+LIVE = "Customer Success users"
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def side_by_side(candidates: dict, repeat: int) -> dict[str, float]:
+    """Median seconds of each candidate, run in interleaved rounds so load hits all alike."""
+    runs = {name: [] for name in candidates}
+    for _ in range(repeat):
+        for name, fn in candidates.items():
+            runs[name].append(timed(fn))
+    return {name: statistics.median(values) for name, values in runs.items()}
+
+
+def open_app(url: str):
+    from community_segments.demo.app import create_app
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+
+
+def service_for(app, now):
+    from community_segments.extension import get_state
+    service = get_state(app).service()
+    service.evaluator.now = now
+    return service
+
+
+def measure(url: str, args) -> dict:
+    app, now = open_app(url), datetime.now(UTC)
+    with app.app_context():
+        service = service_for(app, now)
+        evaluator = service.evaluator
+        trees = [service.parse(criteria) for _, criteria in SEGMENTS]
+        floor = floor_queries(now)
+        counts = evaluator.counts(trees)  # warm-up, and the check below
+        assert counts == [evaluator.count(t) for t in trees], "fast counts differ from simple ones"
+        result = {"distinct_conditions": len(floor), "segments": len(trees)}
+        result["overview"] = side_by_side({
+            "one pass (ours)": lambda: evaluator.counts(trees),
+            "one query per segment": lambda: [evaluator.count(t) for t in trees],
+            "floor: distinct conditions once": lambda: [service.session.execute(q).scalar()
+                                                        for q in floor],
+        }, args.repeat)
+        result["overlap"] = overlap(service, trees, args)
+        result["detail"] = detail(service, args.repeat)
+        result["live_count"] = side_by_side({LIVE: lambda: service.count(dict(SEGMENTS)[LIVE])},
+                                            args.repeat)
+    return result
+
+
+def overlap(service, trees, args) -> dict:
+    from community_segments.query.tree import Group
+    evaluator = service.evaluator
+    pairs = [(i, j) for i in range(len(trees)) for j in range(i + 1, len(trees))]
+    sample = pairs if args.members <= 100_000 else pairs[::len(pairs) // args.pair_sample]
+    times = side_by_side({
+        "matrix (ours)": lambda: evaluator.overlap(trees),
+        "overview (ours)": lambda: evaluator.counts(trees),
+        "sizes": lambda: [evaluator.count(t) for t in trees],
+        "pairs": lambda: [evaluator.count(Group("all", (trees[i], trees[j]))) for i, j in sample],
+    }, args.repeat)
+    per_pair = times.pop("pairs") / len(sample)
+    times["one query per pair"] = times.pop("sizes") + per_pair * len(pairs)
+    times["pairs measured"] = len(sample)
+    return times
+
+
+def detail(service, repeat: int) -> dict:
+    criteria = dict(SEGMENTS)
+    return side_by_side({title: lambda title=title: service.members(
+        criteria[title], page=1, per_page=50, sort="last_activity", direction="desc")
+        for title in DETAIL}, repeat)
+
+
+def probe(url: str, kind: str) -> dict:
+    """Stream every member (CSV export, or campaign recipients) in this fresh process."""
+    import csv
+    app = open_app(url)
+    with app.app_context():
+        service = service_for(app, datetime.now(UTC))
+        everyone = {"match": "all", "rules": []}
+        columns = ["id", "username", "email"] if kind == "recipients" else None
+        next(iter(service.stream_members(everyone, columns=columns)))
+        before = _status("VmRSS")
+        started, rows = time.perf_counter(), 0
+        sink = csv.writer(open(os.devnull, "w"))
+        for member in service.stream_members(everyone, batch_size=1000, columns=columns):
+            rows += 1
+            if kind == "export":
+                sink.writerow(member.values())
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "rows": rows,
+                "peak_growth_mb": (_status("VmHWM") - before) / 1024}
+
+
+def _status(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise KeyError(key)
+
+
+def streams(args) -> dict:
+    found = {}
+    for kind in ("export", "recipients"):
+        output = subprocess.run(
+            [sys.executable, __file__, "--db", args.db, "--members", str(args.members),
+             "--seed", str(args.seed), "--pg-url", args.pg_url, "--probe", kind],
+            check=True, capture_output=True, text=True).stdout
+        found[kind] = json.loads(output.splitlines()[-1])
+    return found
+
+
+def versions(url: str) -> dict:
+    import platform
+    import sqlite3
+
+    import sqlalchemy as sa
+    found = {"python": platform.python_version(), "sqlalchemy": sa.__version__,
+             "cpus": os.cpu_count(), "machine": platform.platform()}
+    if url.startswith("sqlite"):
+        found["database"] = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            found["database"] = connection.scalar(sa.text("SELECT version()")).split(" on ")[0]
+            found["work_mem"] = connection.scalar(sa.text("SHOW work_mem"))
+        engine.dispose()
+    return found
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pair-sample", type=int, default=12,
+                        help="pairs timed one by one above 100k members (the rest estimated)")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))
+    parser.add_argument("--skip-streams", action="store_true")
+    parser.add_argument("--probe", choices=("export", "recipients"), help=argparse.SUPPRESS)
+    parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if args.report:
+        from bench.report import write_report
+        print(write_report(RESULTS))
+        return
+    url = community_url(args.db, args.members, args.seed, args.pg_url)
+    if args.probe:
+        print(json.dumps(probe(url, args.probe)))
+        return
+    record = {"db": args.db, "members": args.members, "seed": args.seed, "repeat": args.repeat,
+              "when": datetime.now(UTC).isoformat(timespec="seconds"), "load_before": load(),
+              "command": "python bench/run.py " + " ".join(argv or sys.argv[1:]),
+              "versions": versions(url)}
+    record.update(measure(url, args))
+    if not args.skip_streams:
+        record["streams"] = streams(args)
+    record["load_after"] = load()
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{args.db}-{args.members}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(json.dumps(record, indent=2))
+
+
+if __name__ == "__main__":
+    main()

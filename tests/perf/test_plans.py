@@ -1,0 +1,61 @@
+"""The compiled queries avoid the plans DESIGN.md measured as traps."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bench.segments import SEGMENTS
+from community_segments.query import overview
+
+
+def _overview_query(service):
+    evaluator = service.evaluator
+    atoms = overview.Atoms(service.registry)
+    for _, criteria in SEGMENTS:
+        atoms.formula(service.parse(criteria))
+    return evaluator._mask_query().select(list(atoms.index))
+
+
+def _explain(service, query, prefix):
+    sql = query.compile(service.session.get_bind(), compile_kwargs={"literal_binds": True})
+    rows = service.session.execute(sa.text(f"{prefix} {sql}"))
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def test_overview_query_has_no_correlated_subquery(service):
+    """SQLite probes each member's related rows by design (no sub-plans to fear there)."""
+    dialect = service.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        pytest.skip("SQLite's overview uses a correlated subquery per multi field on purpose")
+    sql = str(_overview_query(service).compile(service.session.get_bind())).upper()
+    assert "EXISTS" not in sql and " NOT IN (SELECT" not in sql
+    assert sql.count("LEFT OUTER JOIN (SELECT DISTINCT") == 9
+    if dialect == "postgresql":
+        plan = _explain(service, _overview_query(service), "EXPLAIN")
+        assert "SubPlan" not in plan
+        assert "Left Join" in plan or "Right Join" in plan
+
+
+def test_sqlite_overview_probes_link_tables_by_member(service):
+    if service.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the correlated form is SQLite's only")
+    plan = _explain(service, _overview_query(service), "EXPLAIN QUERY PLAN")
+    assert "CORRELATED SCALAR SUBQUERY" in plan
+    links = [line for line in plan.splitlines() if "member_" in line]
+    assert links and all(line.startswith("SEARCH") and "(member_id=?)" in line for line in links)
+
+
+@pytest.mark.parametrize("rule", [
+    {"field": "groups", "op": "has_none", "value": ["Newsletter"]},
+    {"field": "badges", "op": "is_empty"},
+])
+def test_negative_multi_condition_is_an_anti_join_on_postgresql(service, rule):
+    if service.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("plan shapes (Anti Join, SubPlan) are PostgreSQL's")
+    tree = service.parse({"match": "all", "rules": [rule]})
+    query = (sa.select(sa.func.count()).select_from(service.evaluator._from())
+             .where(service.evaluator.condition(tree)))
+    assert " NOT IN (SELECT" not in str(query.compile(service.session.get_bind())).upper()
+    plan = _explain(service, query, "EXPLAIN")
+    assert "Anti Join" in plan and "SubPlan" not in plan
