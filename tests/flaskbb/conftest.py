@@ -135,3 +135,13 @@ def segments_site(request, segments_venv, tmp_path_factory):
         yield site
     finally:
         site.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_site(request, segments_venv, tmp_path):
+    """A FlaskBB just installed with our plugin in its venv, not yet serving; dropped after."""
+    site = FlaskBBSite(segments_venv, tmp_path, site_url(request.param, "lifecycle"))
+    try:
+        yield site.setup()
+    finally:
+        site.close()
