@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from forum_members import seed_members
 from harness import REPO_ROOT, FlaskBBSite, build_wheel, ensure_venv, install_wheel
 
 HERE = Path(__file__).resolve().parent
@@ -124,8 +125,6 @@ def site_url(kind: str, suffix: str) -> str | None:
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def segments_site(request, segments_venv, tmp_path_factory):
     """A running FlaskBB with our plugin and seeded members, on SQLite and on PostgreSQL."""
-    from members import seed_members
-
     workdir = tmp_path_factory.mktemp(f"segments-{request.param}")
     site = FlaskBBSite(segments_venv, workdir, site_url(request.param, "segments"))
     try:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from members import compare_counts, sql_count
+from forum_members import compare_counts, sql_count
 
 FIELDS = {
     "username": "text", "email": "text", "location": "text", "website": "text",
