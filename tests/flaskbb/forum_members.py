@@ -109,8 +109,12 @@ def as_group(criteria: dict) -> dict:
     return criteria if "match" in criteria else {"match": "all", "rules": [criteria]}
 
 
-def sql_count(site, sql: str) -> int:
-    return int(site.python(f"print(db.session.execute(db.text({sql!r})).scalar_one())"))
+def sql_counts(site, queries: dict[str, str]) -> dict[str, int]:
+    """``{name: count}`` for ``{name: SQL}``, in one app start."""
+    code = (f"import json\nqueries = {queries!r}\n"
+            "print(json.dumps({name: db.session.execute(db.text(sql)).scalar_one()"
+            " for name, sql in queries.items()}))")
+    return json.loads(site.python(code))
 
 
 def compare_counts(site) -> list[tuple[dict, int, int]]:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from forum_members import compare_counts, sql_count
+from forum_members import compare_counts, sql_counts
 
 FIELDS = {
     "username": "text", "email": "text", "location": "text", "website": "text",
@@ -19,8 +19,17 @@ DEFAULTS = ["Newcomers", "First contributors", "Regulars", "Champions", "Driftin
             "Pending approval"]
 CHAMPIONS = json.dumps({"match": "all", "rules": [
     {"field": "groups", "op": "has_any", "value": ["Champions"]}]})
-CHAMPIONS_SQL = ("SELECT count(DISTINCT gu.user_id) FROM groups_users gu JOIN groups g "
-                 "ON g.id = gu.group_id WHERE g.name = 'Champions'")
+EXPECTED = {
+    "champions": "SELECT count(DISTINCT gu.user_id) FROM groups_users gu JOIN groups g "
+                 "ON g.id = gu.group_id WHERE g.name = 'Champions'",
+    "pending": "SELECT count(*) FROM users WHERE activated = false",
+}
+
+
+@pytest.fixture(scope="module")
+def expected(segments_site) -> dict[str, int]:
+    """Counts by hand-written SQL, read once per site (members do not change)."""
+    return sql_counts(segments_site, EXPECTED)
 
 
 def segments(site, *args):
@@ -55,9 +64,9 @@ def test_counts_match_hand_written_sql(segments_site):
     assert len({expected for *_, expected in results}) > 5  # the cases tell members apart
 
 
-def test_count_command(segments_site):
-    assert int(segments(segments_site, "count", "--criteria", CHAMPIONS)) == sql_count(
-        segments_site, CHAMPIONS_SQL) > 0
+def test_count_command(segments_site, expected):
+    assert int(segments(segments_site, "count", "--criteria", CHAMPIONS)) == expected["champions"]
+    assert expected["champions"] > 0
 
 
 def test_third_party_field_counts(segments_site):
@@ -67,35 +76,34 @@ def test_third_party_field_counts(segments_site):
     assert segments(segments_site, "count", "--criteria", criteria).strip() == "1"
 
 
-def test_members_as_json_and_csv(segments_site):
+def test_members_as_json_and_csv(segments_site, expected):
     rows = json.loads(segments(segments_site, "members", "--criteria", CHAMPIONS))
     assert rows and all({"id", "username", "email", "primary_role"} <= set(r) for r in rows)
-    assert len(rows) == sql_count(segments_site, CHAMPIONS_SQL)
+    assert len(rows) == expected["champions"]
     table = list(csv.DictReader(io.StringIO(segments(
         segments_site, "members", "--criteria", CHAMPIONS, "--format", "csv"))))
     assert [r["username"] for r in table] == [r["username"] for r in rows]
 
 
-def test_create_list_and_delete(segments_site):
+def test_create_list_and_delete(segments_site, expected):
     out = segments(segments_site, "create", "--title", "CLI champions", "--group", "Tests",
                    "--criteria", CHAMPIONS)
     assert out.startswith("Created segment ")
     listed = {r["title"]: r for r in json.loads(segments(segments_site, "list", "--json"))}
     assert listed["CLI champions"]["group"] == "Tests"
-    assert listed["CLI champions"]["count"] == sql_count(segments_site, CHAMPIONS_SQL)
+    assert listed["CLI champions"]["count"] == expected["champions"]
     assert segments(segments_site, "delete", "CLI champions").startswith("Deleted segment ")
     listed = json.loads(segments(segments_site, "list", "--json"))
     assert "CLI champions" not in {r["title"] for r in listed}
 
 
-def test_seed_defaults_once(segments_site):
+def test_seed_defaults_once(segments_site, expected):
     first = segments(segments_site, "seed-defaults")
     again = segments(segments_site, "seed-defaults")
     assert again.strip().endswith("0 default segments created")
     listed = {r["title"]: r for r in json.loads(segments(segments_site, "list", "--json"))}
     assert set(DEFAULTS) <= set(listed), first
-    pending = sql_count(segments_site, "SELECT count(*) FROM users WHERE activated = false")
-    assert listed["Pending approval"]["count"] == pending > 0
+    assert listed["Pending approval"]["count"] == expected["pending"] > 0
     assert all(listed[title]["error"] is None for title in DEFAULTS)
 
 
