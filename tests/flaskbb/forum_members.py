@@ -41,21 +41,21 @@ db.session.commit()
 # criteria -> SQL counting the same members (":cutoff30" is now - 30 days).
 CASES = [
     ({"field": "primary_role", "op": "equals", "value": "member"},
-     "SELECT count(*) FROM users u JOIN groups g ON g.id = u.primary_group_id "
-     "WHERE g.name = 'Member'"),
+     ("SELECT count(*) FROM users u JOIN groups g ON g.id = u.primary_group_id "
+      "WHERE g.name = 'Member'")),
     ({"field": "primary_role", "op": "not_in", "value": ["Member", "Administrator"]},
-     "SELECT count(*) FROM users u JOIN groups g ON g.id = u.primary_group_id "
-     "WHERE g.name NOT IN ('Member', 'Administrator')"),
+     ("SELECT count(*) FROM users u JOIN groups g ON g.id = u.primary_group_id "
+      "WHERE g.name NOT IN ('Member', 'Administrator')")),
     ({"field": "groups", "op": "has_any", "value": ["champions"]},
-     "SELECT count(DISTINCT gu.user_id) FROM groups_users gu JOIN groups g "
-     "ON g.id = gu.group_id WHERE g.name = 'Champions'"),
+     ("SELECT count(DISTINCT gu.user_id) FROM groups_users gu JOIN groups g "
+      "ON g.id = gu.group_id WHERE g.name = 'Champions'")),
     ({"field": "groups", "op": "has_all", "value": ["Champions", "Moderator"]},
-     "SELECT count(*) FROM users u WHERE 2 = (SELECT count(DISTINCT g.name) FROM groups_users gu "
-     "JOIN groups g ON g.id = gu.group_id WHERE gu.user_id = u.id "
-     "AND g.name IN ('Champions', 'Moderator'))"),
+     ("SELECT count(*) FROM users u WHERE 2 = (SELECT count(DISTINCT g.name) FROM groups_users gu "
+      "JOIN groups g ON g.id = gu.group_id WHERE gu.user_id = u.id "
+      "AND g.name IN ('Champions', 'Moderator'))")),
     ({"field": "groups", "op": "is_empty"},
-     "SELECT count(*) FROM users u WHERE NOT EXISTS "
-     "(SELECT 1 FROM groups_users gu WHERE gu.user_id = u.id)"),
+     ("SELECT count(*) FROM users u WHERE NOT EXISTS "
+      "(SELECT 1 FROM groups_users gu WHERE gu.user_id = u.id)")),
     ({"field": "activated", "op": "is_false"},
      "SELECT count(*) FROM users WHERE activated = false"),
     ({"match": "all", "rules": [{"field": "post_count", "op": "gte", "value": 10},

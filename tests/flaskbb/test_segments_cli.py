@@ -56,6 +56,23 @@ def test_fields_are_flaskbbs_and_the_third_party_one(segments_site):
     assert set(fields) == set(FIELDS) | {"last_posted"}
 
 
+CHOICES = """
+import json
+from community_segments.extension import get_state
+
+registry = get_state(app).registry
+print(json.dumps({key: registry[key].choice_list(db.session)
+                  for key in ("language", "primary_role", "groups")}))
+"""
+
+
+def test_choices_come_from_the_forum(segments_site):
+    choices = json.loads(segments_site.python(CHOICES))
+    assert {"en", "de"} <= set(choices["language"])  # FlaskBB's translations, members' picks
+    assert {"Administrator", "Member", "Banned", "Champions"} <= set(choices["primary_role"])
+    assert choices["groups"] == choices["primary_role"] == sorted(choices["groups"])
+
+
 def test_counts_match_hand_written_sql(segments_site):
     results = compare_counts(segments_site)
     wrong = [(criteria, ours, expected) for criteria, ours, expected in results
@@ -108,8 +125,8 @@ def test_seed_defaults_once(segments_site, expected):
 
 
 @pytest.mark.parametrize(("args", "reason"), [
-    (["count", "--criteria", '{"match": "all", "rules": [{"field": "post_count", '
-      '"op": "contains", "value": "1"}]}'],
+    (["count", "--criteria", ('{"match": "all", "rules": [{"field": "post_count", '
+                              '"op": "contains", "value": "1"}]}')],
      "rules[0].op: 'contains' is not an operator of number field 'post_count'"),
     (["count", "--criteria", '{"match": "all", "rules": [{"field": "karma", "op": "equals"}]}'],
      "karma"),

@@ -55,6 +55,8 @@ def flaskbb_load_migrations():
     return str(MIGRATIONS)
 
 
+# Not flaskbb_extensions: FlaskBB skips that hook while its database is not set up, and
+# our set-up needs no database, so the blueprint and CLI are there in every state.
 @hookimpl
 def flaskbb_additional_setup(app: Flask, pluggy):
     segments = Segments(db=db, user_model=User, member_view=member_view(),
