@@ -7,8 +7,11 @@ is checked there; the overview page is checked once ``web/pages.py`` serves it.
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pytest
+
+from forum_members import sql_counts
 
 OURS = "/admin/segments/static/no-such-file.css"
 OVERVIEW = "/admin/segments/"
@@ -121,3 +124,27 @@ def test_layout_extends_flaskbbs_management_layout(segments_site):
     assert 'class="nav-link active" href="/admin/segments/"' in admin
     assert 'breadcrumb-item active">Segments' in admin
     assert TAB not in pages["moddy"]
+
+
+CHAMPIONS = {"match": "all", "rules": [{"field": "groups", "op": "has_any",
+                                         "value": ["Champions"]}]}
+CHAMPIONS_SQL = ("SELECT count(DISTINCT gu.user_id) FROM groups_users gu JOIN groups g "
+                 "ON g.id = gu.group_id WHERE g.name = 'Champions'")
+
+
+def test_api_counts_through_flaskbb(segments_site):
+    admin = segments_site.login("admin")
+    path = "/admin/segments/api/count?" + urllib.parse.urlencode(
+        {"criteria": json.dumps(CHAMPIONS)})
+    resp = admin.get(path)
+    if resp.status == 404:
+        pytest.skip("the JSON API (web/api.py) is not in this branch yet")
+    expected = sql_counts(segments_site, {"champions": CHAMPIONS_SQL})["champions"]
+    assert resp.status == 200 and json.loads(resp.text)["count"] == expected > 0
+    posted = admin.post("/admin/segments/api/count", json_body={"criteria": CHAMPIONS})
+    assert posted.status == 200 and json.loads(posted.text)["count"] == expected
+    no_token = admin.post("/admin/segments/api/count", json_body={"criteria": CHAMPIONS},
+                          csrf=False)
+    assert no_token.status == 400
+    for role in ("moderator", "member"):
+        assert segments_site.login(role).get(path).status == 403
