@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import FlaskBBSite, ensure_venv
+from forum_members import seed_members
+from harness import REPO_ROOT, FlaskBBSite, build_wheel, ensure_venv, install_wheel
 
 HERE = Path(__file__).resolve().parent
+POSTS_PLUGIN = HERE / "plugins" / "segments_posts_plugin"
 PG_URL = os.environ.get(
     "FLASKBB_TEST_PG_URL",
     f"postgresql+psycopg2://postgres@127.0.0.1:5432/flaskbb_test_{os.getpid()}",
@@ -46,6 +48,14 @@ def flaskbb_site(flaskbb_venv, tmp_path_factory):
     yield from _serve(flaskbb_venv, tmp_path_factory.mktemp("flaskbb-sqlite"))
 
 
+def _require_postgres(url: str) -> None:
+    if not _postgres_reachable(url):
+        reason = f"PostgreSQL unreachable at {urllib.parse.urlsplit(url).netloc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
 def _postgres_reachable(url: str) -> bool:
     parts = urllib.parse.urlsplit(url)
     try:
@@ -58,11 +68,7 @@ def _postgres_reachable(url: str) -> bool:
 @pytest.fixture(scope="session")
 def flaskbb_site_pg(flaskbb_venv, tmp_path_factory):
     """The same on its own PostgreSQL database (FLASKBB_TEST_PG_URL), dropped afterwards."""
-    if not _postgres_reachable(PG_URL):
-        reason = f"PostgreSQL unreachable at {urllib.parse.urlsplit(PG_URL).netloc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    _require_postgres(PG_URL)
     yield from _serve(flaskbb_venv, tmp_path_factory.mktemp("flaskbb-pg"), PG_URL)
 
 
@@ -91,3 +97,50 @@ def moderator(flaskbb_any_site):
 @pytest.fixture
 def member(flaskbb_any_site):
     return flaskbb_any_site.login("member")
+
+
+# --- community-segments installed the way a forum admin does it ----------------
+
+
+@pytest.fixture(scope="session")
+def segments_venv(flaskbb_venv, tmp_path_factory) -> Path:
+    """The FlaskBB venv with our wheel and the test field plugin's wheel installed (not editable)."""
+    out = tmp_path_factory.mktemp("wheels")
+    python = str(flaskbb_venv / "bin" / "python")
+    ours = build_wheel(REPO_ROOT, out / "community_segments", python=python)
+    posts = build_wheel(POSTS_PLUGIN, out / "posts_plugin", python=python)
+    install_wheel(flaskbb_venv, ours)
+    install_wheel(flaskbb_venv, posts)
+    return flaskbb_venv
+
+
+def site_url(kind: str, suffix: str) -> str | None:
+    """None (a SQLite file) or a PostgreSQL URL of a database of this run's own."""
+    if kind == "sqlite":
+        return None
+    _require_postgres(PG_URL)
+    return f"{PG_URL}_{suffix}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def segments_site(request, segments_venv, tmp_path_factory):
+    """A running FlaskBB with our plugin and seeded members, on SQLite and on PostgreSQL."""
+    workdir = tmp_path_factory.mktemp(f"segments-{request.param}")
+    site = FlaskBBSite(segments_venv, workdir, site_url(request.param, "segments"))
+    try:
+        site.setup()
+        seed_members(site)
+        site.start()
+        yield site
+    finally:
+        site.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_site(request, segments_venv, tmp_path):
+    """A FlaskBB just installed with our plugin in its venv, not yet serving; dropped after."""
+    site = FlaskBBSite(segments_venv, tmp_path, site_url(request.param, "lifecycle"))
+    try:
+        yield site.setup()
+    finally:
+        site.close()

@@ -164,10 +164,17 @@ def test_probe_plugin_was_removed(flaskbb_any_site):
 
 
 def test_project_wheel_declares_the_flaskbb_plugin(tmp_path):
-    # Built, not installed: the adapter module it names does not exist yet.
     wheel = build_wheel(REPO_ROOT, tmp_path)
     with zipfile.ZipFile(wheel) as archive:
-        name = next(n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt"))
-        entry_points = archive.read(name).decode()
+        names = set(archive.namelist())
+        entry_points = archive.read(next(
+            n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
     assert "[flaskbb_plugins]" in entry_points
     assert "community_segments = community_segments.hosts.flaskbb" in entry_points
+    assert {
+        "community_segments/hosts/flaskbb/__init__.py",
+        # FlaskBB's `install` runs a plugin's branch only if <plugin>/migrations exists.
+        "community_segments/hosts/flaskbb/migrations/__init__.py",
+        "community_segments/migrations/7d2c1b4a9e01_create_segment_tables.py",
+        "community_segments/templates/community_segments/flaskbb_layout.html",
+    } <= names
