@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from werkzeug.serving import run_simple
 from flask.cli import FlaskGroup, with_appcontext
 
 from ..cli import friendly
@@ -47,7 +48,8 @@ def demo_command(users, seed, host, port, no_serve):
     click.echo(f"Demo community: {url}/  (admin pages: {url}/admin/segments/)")
     click.echo(f"Log in as admin: username {username!r}, password {password!r}")
     if not no_serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() refuses to serve inside a `flask` CLI command; werkzeug's server does not.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @main.command("import")
