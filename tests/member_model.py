@@ -2,6 +2,8 @@
 
 Text, enum, number, boolean and multi fields, and four kinds of date column: a Date-only
 one, a naive UTC DateTime, a timezone-aware DateTime and our UTCDateTime decorator.
+``lookup_registry()`` adds a role name held as a foreign key (FilterField.lookup), as
+text and enum, and the same name as a plain correlated subquery to compare with.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from community_segments.fields import FilterField, Related
+from community_segments.fields import FilterField, Lookup, Related
 from community_segments.query.compiler import Compiler
 from community_segments.query.parse import parse_criteria
 from community_segments.registry import FieldRegistry
@@ -33,6 +35,12 @@ members = sa.Table(
     sa.Column("last_seen", sa.DateTime),
     sa.Column("joined", sa.DateTime(timezone=True)),
     sa.Column("signed_up", UTCDateTime),
+    sa.Column("role_id", sa.Integer),  # no foreign key: a dangling id is tested too
+)
+roles = sa.Table(
+    "tm_roles", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(40)),
 )
 member_tags = sa.Table(
     "tm_member_tags", metadata,
@@ -60,6 +68,20 @@ def registry() -> FieldRegistry:
     fields += [FilterField(key=key, label=key.replace("_", " ").capitalize(), type="date",
                            column=c[key]) for key in DATE_FIELDS]
     return FieldRegistry(fields)
+
+
+def role_name() -> sa.ScalarSelect:
+    return (sa.select(roles.c.name).where(roles.c.id == members.c.role_id)
+            .scalar_subquery())
+
+
+def lookup_registry() -> FieldRegistry:
+    """``registry()`` plus ``role``/``role_text`` (lookups) and ``role_name`` (no lookup)."""
+    lookup = Lookup(members.c.role_id, roles.c.id, roles.c.name)
+    return FieldRegistry([*registry(), *(
+        FilterField(key=key, label=key, type=kind, column=role_name(), lookup=found)
+        for key, kind, found in (("role", "enum", lookup), ("role_text", "text", lookup),
+                                 ("role_name", "text", None)))])
 
 
 def utc(*args) -> datetime:
@@ -91,6 +113,10 @@ MEMBERS = {
     "lea": ("  ", "FR", None, None, None, None, None, None, []),
 }
 EVERYONE = frozenset(MEMBERS)
+ROLES = {1: "Admin", 2: "Member", 3: "Équipe", 4: "", 5: None}
+# cat and kim have no role; gus's role 99 does not exist; fay's is named '', hal's NULL
+ROLE_IDS = {"ana": 1, "bob": 2, "dan": 3, "eve": 2, "fay": 4, "gus": 99, "hal": 5,
+            "ivy": 1, "joe": 2, "lea": 3}
 DOMAINS = {"ana": "logoipsum.com", "dan": "LogoIpsum.com"}
 
 
@@ -103,6 +129,7 @@ def member_rows(data: dict = MEMBERS):
             "id": index, "username": name, "email": f"{name}@{DOMAINS.get(name, 'example.org')}",
             "city": city, "country": country, "karma": karma, "verified": verified,
             "birthday": birthday, "joined": joined, "signed_up": signed_up,
+            "role_id": ROLE_IDS.get(name),
             # a naive UTC column: store the UTC wall time
             "last_seen": None if last_seen is None else last_seen.astimezone(UTC).replace(tzinfo=None),
         })
@@ -115,6 +142,8 @@ def member_rows(data: dict = MEMBERS):
 def fill(connection, data: dict = MEMBERS) -> None:
     connection.execute(member_tags.delete())
     connection.execute(members.delete())
+    connection.execute(roles.delete())
+    connection.execute(roles.insert(), [{"id": i, "name": n} for i, n in ROLES.items()])
     rows, tags = member_rows(data)
     if rows:
         connection.execute(members.insert(), rows)

@@ -32,6 +32,21 @@ class Related:
     value: ColumnElement
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """A text or enum value held as a foreign key into a small table of names.
+
+    ``key`` is the member's foreign key (``users.primary_group_id``); ``id`` and
+    ``name`` are the looked-up table's key and name columns. With a lookup the compiler
+    filters on ``key IN (SELECT id ... WHERE <condition on name>)`` instead of a
+    correlated name lookup per member.
+    """
+
+    key: ColumnElement
+    id: ColumnElement
+    name: ColumnElement
+
+
 Choices = Sequence[str] | Callable[[Any], Sequence[str]]
 
 
@@ -40,7 +55,9 @@ class FilterField:
     """A filterable member attribute.
 
     Scalar fields give ``column``: an SQL expression evaluated per member row (a column,
-    or a correlated scalar subquery). Multi fields give ``related`` instead.
+    or a correlated scalar subquery). Multi fields give ``related`` instead. A text or
+    enum field whose ``column`` is a name looked up by foreign key may also give
+    ``lookup``: filters then compare the key, which is faster (same results).
     ``choices`` lists the values of enum and multi fields, or is a callable taking a
     SQLAlchemy session and returning them (computed from the database).
     """
@@ -51,6 +68,7 @@ class FilterField:
     category: str = "Profile"
     column: ColumnElement | None = None
     related: Related | None = None
+    lookup: Lookup | None = None
     choices: Choices | None = None
     description: str = ""
     provider: str = field(default="", compare=False)
@@ -62,6 +80,8 @@ class FilterField:
                 raise ValueError(f"multi field {self.key!r} needs related=Related(...)")
         elif self.column is None:
             raise ValueError(f"{self.type} field {self.key!r} needs column=...")
+        if self.lookup is not None and self.type not in (FieldType.TEXT, FieldType.ENUM):
+            raise ValueError(f"{self.type} field {self.key!r} cannot have a lookup")
 
     def choice_list(self, session=None) -> list[str] | None:
         """The choices as a list; computed choices need a session (None without one)."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 from ..errors import CriteriaError
-from ..fields import FieldType, FilterField
+from ..fields import FieldType, FilterField, Lookup
 from ..registry import FieldRegistry
 from .fold import fold
 from .tree import Group, Node, Rule
@@ -47,6 +47,8 @@ class Compiler:
     def rule(self, field: FilterField, rule: Rule) -> sa.ColumnElement[bool]:
         if field.type is FieldType.MULTI:
             return _multi(field, self.member_id, rule.op, rule.value)
+        if field.lookup is not None:
+            return _lookup(field.lookup, rule.op, rule.value)
         col = field.column
         if field.type is FieldType.DATE:
             return _date(col, rule.op, rule.value, self.now)
@@ -97,6 +99,30 @@ def _text(col, op: str, value):
         case "ends_with":
             return folded.endswith(lower[0], autoescape=True)
     raise AssertionError(op)
+
+
+# The operators true where their positive twin is not (an empty name included).
+POSITIVE_TWIN = {"not_equals": "equals", "not_in": "in", "not_contains": "contains",
+                 "is_empty": "is_not_empty"}
+
+
+def _lookup(lookup: Lookup, op: str, value):
+    """A text condition on a looked-up name, as a condition on the member's foreign key.
+
+    A member without a key (or with a dangling one) has an empty name: positive
+    operators never match it, negative ones and ``is_empty`` always do.
+    """
+    if op not in POSITIVE_TWIN:
+        return lookup.key.in_(_ids(lookup, op, value))
+    # NOT IN (subquery) is one of DESIGN.md's traps on big tables; here the subquery
+    # reads a few rows of a small table, hashed once, and returns primary keys, which
+    # are never NULL (a NULL would make NOT IN match nobody).
+    return sa.or_(lookup.key.is_(None),
+                  lookup.key.not_in(_ids(lookup, POSITIVE_TWIN[op], value)))
+
+
+def _ids(lookup: Lookup, op: str, value) -> sa.Select:
+    return sa.select(lookup.id).where(_text(lookup.name, op, value))
 
 
 def _number(col, op: str, value):

@@ -185,10 +185,16 @@ def _members_page(text: str, errors: dict | None = None, form=None):
                      groups=service.list_groups(), total=service.total_members())
 
 
+def _per_page() -> int:
+    """``options["per_page"]``: a number, or a callable reading the host's setting."""
+    per_page = get_state().options.get("per_page", PER_PAGE)
+    return per_page() if callable(per_page) else per_page
+
+
 def _member_table(service, criteria):
     view = get_state().view
     paging = forms.paging(request.args, view.sortable, view.name_column)
-    page = service.members(criteria, per_page=PER_PAGE, **paging)
+    page = service.members(criteria, per_page=_per_page(), **paging)
     columns = [name for name in view.columns if name != "id"]
     return {"page": page, "columns": columns, "sortable": view.sortable}
 

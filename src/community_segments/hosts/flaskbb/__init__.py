@@ -14,7 +14,9 @@ from flask import Flask, current_app, session
 from flask_allows2 import Permission
 from flask_login import current_user
 from flaskbb.extensions import db
+from flaskbb.plugins.models import PluginRegistry
 from flaskbb.user.models import User
+from flaskbb.utils.forms import SettingValueType
 from flaskbb.utils.requirements import IsAdmin
 from flaskbb.utils.settings import flaskbb_config
 from pluggy import HookimplMarker
@@ -25,7 +27,19 @@ from .fields import HOST, flaskbb_plugin, member_view
 
 hookimpl = HookimplMarker("flaskbb")
 
-SETTINGS = None
+PLUGIN = "community_segments"  # our flaskbb_plugins entry-point name
+PER_PAGE = (25, 5, 500)  # default, min, max
+# Copied into FlaskBB's plugin store by `flaskbb plugins install community_segments`,
+# then edited at /admin/settings/plugin/community_segments.
+SETTINGS = {
+    "members_per_page": {
+        "value": PER_PAGE[0],
+        "value_type": SettingValueType.integer,
+        "name": "Members per page",
+        "description": f"Rows per page of member lists ({PER_PAGE[1]} to {PER_PAGE[2]}).",
+        "extra": {"min": PER_PAGE[1], "max": PER_PAGE[2]},
+    },
+}
 LAYOUT = "community_segments/flaskbb_layout.html"
 OVERVIEW = "community_segments.pages.overview"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -41,6 +55,14 @@ def actor() -> str | None:
 
 def is_authenticated() -> bool:
     return current_user.is_authenticated
+
+
+def members_per_page() -> int:
+    """The admin's setting, read per request as FlaskBB's own plugins do; else the default."""
+    default, low, high = PER_PAGE
+    plugin = PluginRegistry.get_by(name=PLUGIN)
+    value = plugin.settings.get("members_per_page") if plugin else None
+    return min(max(value, low), high) if isinstance(value, int) else default
 
 
 def active_theme() -> dict:
@@ -64,7 +86,7 @@ def flaskbb_additional_setup(app: Flask, pluggy):
                         is_admin=is_admin, actor=actor)
     state = segments.init_app(app)
     state.options.update(layout=LAYOUT, login_endpoint=app.config.get("LOGIN_VIEW", "auth.login"),
-                         is_authenticated=is_authenticated)
+                         is_authenticated=is_authenticated, per_page=members_per_page)
     app.template_context_processors[EXTENSION].append(active_theme)
 
 

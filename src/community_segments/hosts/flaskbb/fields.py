@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flaskbb.user.models import Group, User, groups_users
 from flaskbb.utils.helpers import get_available_languages
 
-from ...fields import FilterField, Related
+from ...fields import FilterField, Lookup, Related
 from ...hooks import hookimpl
 from ...members import MemberView
 
@@ -22,6 +22,11 @@ def primary_role() -> sa.ScalarSelect:
     """The name of the member's primary group: a correlated lookup by primary key."""
     return (sa.select(GROUPS.c.name).where(GROUPS.c.id == User.primary_group_id)
             .scalar_subquery())
+
+
+def primary_group() -> Lookup:
+    """Filters on the primary group compare ``users.primary_group_id`` (see docs/FLASKBB.md)."""
+    return Lookup(User.primary_group_id, GROUPS.c.id, GROUPS.c.name)
 
 
 def secondary_groups() -> Related:
@@ -53,7 +58,7 @@ def flaskbb_fields() -> list[FilterField]:
         FilterField(key="language", label="Language", type="enum", column=User.language,
                     choices=languages),
         FilterField(key="primary_role", label="Primary role", type="enum", category="Roles",
-                    column=primary_role(), choices=group_names,
+                    column=primary_role(), lookup=primary_group(), choices=group_names,
                     description="The member's primary FlaskBB group."),
         FilterField(key="groups", label="Groups", type="multi", category="Roles",
                     related=secondary_groups(), choices=group_names,
