@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
-from ..cli import friendly
+from ..cli import OneLineErrorsGroup, friendly
 from .app import create_app
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+class _DemoGroup(OneLineErrorsGroup, FlaskGroup):
+    """The demo's Flask CLI group, with one-line usage errors."""
+
+
+@click.group(cls=_DemoGroup, create_app=lambda: create_app(), add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def main():
     """The community-segments demo community. Its database is DATABASE_URL
@@ -47,7 +52,8 @@ def demo_command(users, seed, host, port, no_serve):
     click.echo(f"Demo community: {url}/  (admin pages: {url}/admin/segments/)")
     click.echo(f"Log in as admin: username {username!r}, password {password!r}")
     if not no_serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # not app.run(): Flask ignores it inside a Flask CLI command
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @main.command("import")
