@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -149,6 +150,8 @@ def test_bad_criteria_exit_non_zero_with_one_line_naming_the_rule(cli, criteria,
 @pytest.mark.parametrize("args", [
     ("segments", "count", "no such segment"),
     ("segments", "count", "9999"),
+    ("segments", "count", "99999999999999999999999"),
+    ("segments", "count", "²"),
     ("segments", "count"),
     ("segments", "members", "9999", "--format", "csv"),
     ("segments", "members", "--criteria", '{"rules": []}', "--format", "xml"),
@@ -249,3 +252,12 @@ def test_demo_seeds_an_empty_database_prints_the_login_and_serves(tmp_path):
     assert "admin" in out and "password" in out
     assert cli.count() >= 40
     assert json.loads(cli.ok("segments", "list", "--json"))
+
+
+def test_the_app_factory_is_community_segments_demo_create_app(tmp_path):
+    cli = Cli(f"sqlite:///{tmp_path / 'factory.sqlite'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "community_segments.demo:create_app",
+         "segments", "fields", "--json"], env=cli.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert {row["key"] for row in json.loads(result.stdout)} == set(DEMO_FIELDS)
