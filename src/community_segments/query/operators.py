@@ -85,7 +85,7 @@ def operators_for(field_type: FieldType) -> list[Operator]:
 
 # -- values ---------------------------------------------------------------------------
 
-MAX_NUMBER = 2**63 - 1  # a signed 64-bit integer, what every database can bind
+MAX_NUMBER = 2**63 - 1  # integers beyond signed 64 bits cannot be bound everywhere
 MAX_DAYS = 365_000  # now - N days must stay after year 1
 
 
@@ -102,8 +102,10 @@ def _text(value, field_type):
 def _number(value, field_type):
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadValue(f"{value!r} is not a number")
-    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
-        raise BadValue(f"{value!r} is not a number between {-MAX_NUMBER} and {MAX_NUMBER}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadValue(f"{value!r} is not a finite number")
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        raise BadValue(f"{value!r} is not an integer between {-MAX_NUMBER} and {MAX_NUMBER}")
     return value
 
 
