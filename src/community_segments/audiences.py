@@ -49,8 +49,9 @@ def resolve(sender, audience_id: str = "", **kwargs) -> Recipients | None:
     if state is None or not isinstance(audience_id, str) or not audience_id.startswith(PREFIX):
         return None
     number = audience_id.removeprefix(PREFIX)
+    is_id = number.isascii() and number.isdigit()
     try:
-        segment = state.service().get(int(number)) if number.isdigit() else None
+        segment = state.service().get(int(number)) if is_id else None
     except NotFound:
         segment = None
     if segment is None:

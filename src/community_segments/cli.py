@@ -35,6 +35,22 @@ def friendly(command):
     return wrapper
 
 
+class OneLineUsageError(click.ClickException):
+    """A usage error told in one line (no usage text), keeping click's exit status 2."""
+
+    exit_code = 2
+
+
+class OneLineErrorsGroup(click.Group):
+    """A group whose sub-commands report bad arguments in one line, like every other error."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise OneLineUsageError(exc.format_message()) from None
+
+
 def _criteria(segment: str | None, criteria: str | None):
     """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file)."""
     if (segment is None) == (criteria is None):
@@ -50,7 +66,7 @@ def _criteria(segment: str | None, criteria: str | None):
     return _service().get(segment).criteria
 
 
-@click.group("segments")
+@click.group("segments", cls=OneLineErrorsGroup)
 def segments_cli():
     """Member segments: fields, segments, counts and members."""
 

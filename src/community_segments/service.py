@@ -133,8 +133,8 @@ class SegmentService:
     def get(self, ident: int | str) -> Segment:
         """A segment by id or by exact title."""
         segment = None
-        if isinstance(ident, int) or (isinstance(ident, str) and ident.isdigit()):
-            segment = self.session.get(Segment, int(ident))
+        if (row_id := _as_id(ident)) is not None:
+            segment = self.session.get(Segment, row_id)
         if segment is None and isinstance(ident, str):
             segment = self.session.scalars(sa.select(Segment).where(Segment.title == ident)).first()
         if segment is None:
@@ -225,8 +225,8 @@ class SegmentService:
 
     def get_group(self, ident: int | str) -> SegmentGroup:
         group = None
-        if isinstance(ident, int) or (isinstance(ident, str) and ident.isdigit()):
-            group = self.session.get(SegmentGroup, int(ident))
+        if (row_id := _as_id(ident)) is not None:
+            group = self.session.get(SegmentGroup, row_id)
         if group is None and isinstance(ident, str):
             group = self.session.scalars(
                 sa.select(SegmentGroup).where(SegmentGroup.name == ident)).first()
@@ -378,3 +378,13 @@ class SegmentSnapshot:
 def _snapshot(segment: Segment) -> SegmentSnapshot:
     return SegmentSnapshot(segment.id, segment.title, segment.description,
                            segment.criteria, segment.group_id, segment.version)
+
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; larger numbers cannot be bound everywhere
+
+
+def _as_id(ident: int | str) -> int | None:
+    """``ident`` as a row id, or None when it cannot be one (a title, or out of range)."""
+    if isinstance(ident, str) and ident.isascii() and ident.isdigit():
+        ident = int(ident)
+    return ident if isinstance(ident, int) and 0 < ident <= MAX_ID else None

@@ -1,23 +1,26 @@
 """Named blinker signals: our lifecycle events, and the shared campaign-audience names.
 
-Lifecycle signals are sent after the change is committed, with the segment id as
-sender and keyword data that is plain values (never ORM objects).
+Every signal lives in blinker's default namespace, so ``blinker.signal(name)`` anywhere
+is the same object. Lifecycle signals are sent after the change is committed, with a
+snapshot of the segment as sender (``id``, ``title``...; never an ORM object) and keyword
+data that is plain values.
 """
 
 from __future__ import annotations
 
 import blinker
 
-_ours = blinker.Namespace()
-
-segment_created = _ours.signal("community-segments.segment-created", doc="""
-A segment was created and committed. Sender: the segment id; kwargs: ``title``, ``version``.
+segment_created = blinker.signal("community-segments.segment-created", doc="""
+A segment was created and committed. Sender: the segment snapshot;
+kwargs: ``segment_id``, ``title``, ``version``.
 """)
-segment_updated = _ours.signal("community-segments.segment-updated", doc="""
-A segment was changed and committed. Sender: the segment id; kwargs: ``title``, ``version``.
+segment_updated = blinker.signal("community-segments.segment-updated", doc="""
+A segment was changed and committed. Sender: the segment snapshot;
+kwargs: ``segment_id``, ``title``, ``version``.
 """)
-segment_deleted = _ours.signal("community-segments.segment-deleted", doc="""
-A segment was deleted and committed. Sender: the segment id; kwargs: ``title``.
+segment_deleted = blinker.signal("community-segments.segment-deleted", doc="""
+A segment was deleted and committed. Sender: the segment snapshot;
+kwargs: ``segment_id``, ``title``.
 """)
 
 # Shared with any campaign module through blinker's default namespace, so neither side

@@ -5,12 +5,26 @@ from __future__ import annotations
 import click
 from werkzeug.serving import run_simple
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
-from ..cli import friendly
+from ..cli import OneLineErrorsGroup, friendly
+from ..errors import SegmentsError
 from .app import create_app
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+class _DemoGroup(OneLineErrorsGroup, FlaskGroup):
+    """The demo's Flask CLI group, with one-line usage errors."""
+
+
+def _create_app():
+    """The demo app; a start-up error (two providers claiming one key) is one line."""
+    try:
+        return create_app()
+    except SegmentsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_DemoGroup, create_app=_create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def main():
     """The community-segments demo community. Its database is DATABASE_URL

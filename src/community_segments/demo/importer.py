@@ -69,7 +69,7 @@ class MemberLineSchema(Schema):
     custom_roles = _tag_names()
     groups = _tag_names()
     badges = _tag_names()
-    signed_up = ISODateTime(required=True)
+    signed_up = ISODateTime(allow_none=True, load_default=None)
     last_activity = ISODateTime(allow_none=True, load_default=None)
     post_count = fields.Integer(strict=True, allow_none=True, load_default=None,
                                 validate=validate.Range(min=0))

@@ -75,7 +75,7 @@ class Member(db.Model):
                 name="ck_members_primary_role", length=32),
         default=DEFAULT_PRIMARY_ROLE, index=True,
     )
-    signed_up: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    signed_up: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_activity: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     post_count: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -5,6 +5,7 @@ The same labels feed the filter builder and the sentence that describes a segmen
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -84,6 +85,10 @@ def operators_for(field_type: FieldType) -> list[Operator]:
 
 # -- values ---------------------------------------------------------------------------
 
+MAX_NUMBER = 2**63 - 1  # integers beyond signed 64 bits cannot be bound everywhere
+MAX_DAYS = 365_000  # now - N days must stay after year 1
+
+
 class BadValue(ValueError):
     """A value that does not fit its operator; the message says what is expected."""
 
@@ -97,6 +102,10 @@ def _text(value, field_type):
 def _number(value, field_type):
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadValue(f"{value!r} is not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadValue(f"{value!r} is not a finite number")
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        raise BadValue(f"{value!r} is not an integer between {-MAX_NUMBER} and {MAX_NUMBER}")
     return value
 
 
@@ -104,7 +113,10 @@ def _date(value, field_type):
     try:
         if not isinstance(value, str) or len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value).isoformat()
+        day = date.fromisoformat(value)
+        if day == date.max:  # "after" and "between" look at the next day
+            raise ValueError
+        return day.isoformat()
     except ValueError:
         raise BadValue(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
@@ -123,8 +135,8 @@ def clean_value(field_type: FieldType, op: str, value):
     if value is None:
         raise BadValue("a value is required")
     if arity is Arity.DAYS:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise BadValue(f"{value!r} is not a whole number of days >= 0")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+            raise BadValue(f"{value!r} is not a whole number of days >= 0 (at most {MAX_DAYS})")
         return value
     one = SCALAR[field_type]
     if arity is Arity.ONE:

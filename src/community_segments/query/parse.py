@@ -36,6 +36,8 @@ class NodeField(fields.Field):
         if not isinstance(value, dict):
             raise ValidationError("Not a rule or group object.")
         cls = GroupSchema if "rules" in value or "match" in value else RuleSchema
+        if cls is GroupSchema and schema.depth >= MAX_DEPTH:  # stop before recursing deeper
+            raise ValidationError(f"groups nest deeper than {MAX_DEPTH} levels")
         return cls(schema.registry, schema.depth + 1).load(value)
 
 
@@ -82,11 +84,6 @@ class GroupSchema(_RegistrySchema):
     match = fields.String(load_default="all", validate=validate.OneOf(["all", "any"]))
     rules = fields.List(NodeField(), load_default=list)
 
-    @validates_schema
-    def _check_depth(self, data, **kwargs):
-        if self.depth > MAX_DEPTH:
-            raise ValidationError(f"groups nest deeper than {MAX_DEPTH} levels", "rules")
-
     @post_load
     def _make(self, data, **kwargs) -> Group:
         return Group(data["match"], tuple(data["rules"]))
@@ -120,6 +117,8 @@ def parse_criteria(data: Any, registry: FieldRegistry) -> Group:
             data = json.loads(data)
         except ValueError as exc:
             raise CriteriaError({"": [f"criteria are not valid JSON: {exc}"]}) from None
+        except RecursionError:
+            raise CriteriaError({"": [f"groups nest deeper than {MAX_DEPTH} levels"]}) from None
     if not isinstance(data, dict):
         raise CriteriaError({"": [f"criteria must be an object with 'match' and 'rules', "
                                   f"not {type(data).__name__}"]})

@@ -41,6 +41,8 @@ def body(schema: type[marshmallow.Schema]) -> dict:
         data = json.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("The request body nests too deeply.") from None
     return schema().load(data)
 
 

@@ -12,6 +12,7 @@ from ..query.tree import Group
 
 EMPTY_CRITERIA = {"match": "all", "rules": []}
 SORT_DIRECTIONS = ("asc", "desc")
+MAX_PAGE = 1_000_000
 
 
 def field_catalog(registry, session) -> list[dict]:
@@ -43,14 +44,19 @@ def load_criteria(text: str | None) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise CriteriaError({"": [f"criteria are not valid JSON: {exc}"]}) from None
+    except RecursionError:
+        raise CriteriaError({"": ["criteria nest too deeply"]}) from None
 
 
 def paging(args, sortable, default_sort: str) -> dict:
     """page, sort and direction from query arguments; raises ValidationError."""
     try:
         page = int(args.get("page", 1))
+        if not 1 <= page <= MAX_PAGE:
+            raise ValueError
     except ValueError:
-        raise ValidationError({"page": [f"{args.get('page')!r} is not a page number"]}) from None
+        raise ValidationError({"page": [f"{args.get('page')!r} is not a page number "
+                                        f"(1 to {MAX_PAGE})"]}) from None
     sort = args.get("sort", default_sort)
     if sort not in sortable:
         raise ValidationError({"sort": [f"{sort!r} is not sortable; use one of: "
@@ -80,9 +86,22 @@ def group_choice(form) -> int | str | None:
         if not name:
             raise ValidationError({"new_group": ["name the new group"]})
         return name
-    if picked and not picked.isdigit():
+    if picked and not is_number(picked):
         raise ValidationError({"group": [f"{picked!r} is not a group id"]})
     return int(picked) if picked else None
+
+
+def is_number(text: str) -> bool:
+    """Plain ASCII digits: what ``int()`` reads as an id (``"²".isdigit()`` is true too)."""
+    return text.isascii() and text.isdigit()
+
+
+def json_body(request) -> Any:
+    """The request's JSON, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 def optional_int(value: Any, name: str) -> int | None:

@@ -124,7 +124,7 @@ def _overview_error(exc: ValidationError):
 @pages.post("/move")
 def move():
     """Move a segment to a group and position: a form post, or JSON from drag-and-drop."""
-    data = request.get_json(silent=True) if request.is_json else request.form
+    data = forms.json_body(request) if request.is_json else request.form
     if not hasattr(data, "get"):
         return jsonify(message="Send a JSON object."), 400
     try:
@@ -166,6 +166,9 @@ def save_segment():
             form.get("description", ""), forms.group_choice(form), actor=_actor())
     except (CriteriaError, ValidationError) as exc:
         return _members_page(form.get("criteria", ""), errors=exc.errors, form=form)
+    except NotFound as exc:  # the picked group is gone
+        _service().session.rollback()
+        return _members_page(form.get("criteria", ""), errors={"group": [str(exc)]}, form=form)
     flash(f"Segment {segment.title!r} saved.")
     return redirect(url_for(".detail", segment_id=segment.id))
 
@@ -202,7 +205,7 @@ def _member_table(service, criteria):
 @pages.post("/preview")
 def preview():
     """The live count (and the difference to a saved segment) for criteria being edited."""
-    data = request.get_json(silent=True)
+    data = forms.json_body(request)
     if not isinstance(data, dict):
         return jsonify(message="Send the criteria as a JSON object."), 400
     criteria = data.get("criteria", data)
@@ -222,7 +225,7 @@ def preview():
 def _diff(service, segment_id: str | None, criteria) -> dict:
     if not segment_id:
         return {}
-    if not segment_id.isdigit():
+    if not forms.is_number(segment_id):
         raise NotFound(f"no segment with id {segment_id!r}")
     segment = service.get(int(segment_id))
     if service.problem(segment):
@@ -253,6 +256,9 @@ def update(segment_id: int):
         return _detail_page(_fresh(segment_id), form=form, conflict=str(exc), status=409)
     except (CriteriaError, ValidationError) as exc:
         return _detail_page(_fresh(segment_id), form=form, errors=exc.errors, status=422)
+    except NotFound as exc:  # the picked group is gone
+        return _detail_page(_fresh(segment_id), form=form, errors={"group": [str(exc)]},
+                            status=422)
     flash(f"Segment {segment.title!r} saved.")
     return redirect(url_for(".detail", segment_id=segment_id))
 
@@ -330,7 +336,7 @@ def overlap():
 def _overlap_ids(service) -> list[int]:
     group = request.args.get("group")
     if group:
-        if not group.isdigit():
+        if not forms.is_number(group):
             raise ValidationError({"group": [f"{group!r} is not a group id"]})
         return [segment.id for segment in service.get_group(int(group)).segments]
     ids = request.args.getlist("ids")
