@@ -54,34 +54,3 @@ def test_demo_command_seeds_once_and_creates_the_defaults(tmp_path, monkeypatch)
     with app.app_context():
         assert get_state(app).service().total_members() == 301
 
-
-def test_demo_command_serves_the_community(tmp_path):
-    """`community-segments demo` really serves (the console script, as `make demo` runs it)."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    script = os.path.join(os.path.dirname(sys.executable), "community-segments")
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite'}"}
-    server = subprocess.Popen([script, "demo", "--users", "50", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as page:
-                    assert page.status == 200 and "Log in" in page.read().decode()
-                    break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                assert time.monotonic() < deadline, "the demo did not answer within 30 s"
-                time.sleep(0.3)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from werkzeug.serving import run_simple
 from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import run_simple
 
