@@ -55,18 +55,25 @@ def test_out_of_range_ids_and_pages_are_not_found_or_invalid(site, path):
 
 @pytest.mark.parametrize("path", ["/count", "/members", "/segments", "/segments/1",
                                   "/segments/1/move", "/groups", "/groups/order"])
-def test_json_nested_too_deeply_is_a_400(site, path):
+def test_json_nested_too_deeply_is_refused(site, path):
     client, headers, *_ = site
     method = client.patch if path == "/segments/1" else client.post
     response = method(A + path, data=DEEP, headers=headers, content_type="application/json")
-    assert response.status_code == 400, response.get_data(as_text=True)[:200]
+    assert_refused_cleanly(response)
 
 
 @pytest.mark.parametrize("path", ["/preview", "/move"])
-def test_pages_json_nested_too_deeply_is_a_400(site, path):
+def test_pages_json_nested_too_deeply_is_refused(site, path):
     client, headers, *_ = site
     response = client.post(P + path, data=DEEP, headers=headers, content_type="application/json")
-    assert response.status_code == 400
+    assert_refused_cleanly(response)
+
+
+def assert_refused_cleanly(response):
+    """Python 3.12's json gives up on 3000 levels (400: malformed); 3.13 parses them and
+    the criteria schema refuses the nesting (422 naming the path). Never a 500."""
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:200]
+    assert response.get_json()["message"]
 
 
 @pytest.mark.parametrize("group", [HUGE, "424242", "²"])
