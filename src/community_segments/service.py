@@ -132,14 +132,7 @@ class SegmentService:
 
     def get(self, ident: int | str) -> Segment:
         """A segment by id or by exact title."""
-        segment = None
-        if (row_id := _as_id(ident)) is not None:
-            segment = self.session.get(Segment, row_id)
-        if segment is None and isinstance(ident, str):
-            segment = self.session.scalars(sa.select(Segment).where(Segment.title == ident)).first()
-        if segment is None:
-            raise NotFound(f"no segment with id or title {ident!r}")
-        return segment
+        return self._find(Segment, Segment.title, ident, "segment with id or title")
 
     def create(self, title: str, criteria: Any, description: str = "",
                group: int | str | None = None, actor: str | None = None) -> Segment:
@@ -224,15 +217,8 @@ class SegmentService:
             sa.select(SegmentGroup).order_by(SegmentGroup.position, SegmentGroup.id)))
 
     def get_group(self, ident: int | str) -> SegmentGroup:
-        group = None
-        if (row_id := _as_id(ident)) is not None:
-            group = self.session.get(SegmentGroup, row_id)
-        if group is None and isinstance(ident, str):
-            group = self.session.scalars(
-                sa.select(SegmentGroup).where(SegmentGroup.name == ident)).first()
-        if group is None:
-            raise NotFound(f"no segment group with id or name {ident!r}")
-        return group
+        """A segment group by id or by exact name."""
+        return self._find(SegmentGroup, SegmentGroup.name, ident, "segment group with id or name")
 
     def create_group(self, name: str, commit: bool = True) -> SegmentGroup:
         name = _name(name, "name")
@@ -301,7 +287,18 @@ class SegmentService:
                     skipped.append(f"{title!r} from {provider}: {exc}")
         return created, skipped
 
-    # -- helpers ----------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------
+
+    def _find(self, model, name_column, ident: int | str, what: str):
+        """A row by id (an int or a string of digits), else by exact name."""
+        found = None
+        if (row_id := _as_id(ident)) is not None:
+            found = self.session.get(model, row_id)
+        if found is None and isinstance(ident, str):
+            found = self.session.scalars(sa.select(model).where(name_column == ident)).first()
+        if found is None:
+            raise NotFound(f"no {what} {ident!r}")
+        return found
 
     def _title(self, title: str, exclude: int | None = None) -> str:
         title = _name(title, "title")

@@ -11,7 +11,6 @@ SECRET = ("password", "token", "secret", "hash", "salt")
 
 
 def field_type(column_type) -> FieldType | None:
-    python_type = None
     try:
         python_type = column_type.python_type
     except NotImplementedError:
