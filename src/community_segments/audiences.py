@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from flask import current_app
 
 from . import signals
-from .errors import NotFound
+from .errors import NotFound, UnknownAudience
 
 PREFIX = "segment:"
 OPTION = "audiences"
@@ -55,7 +55,7 @@ def resolve(sender, audience_id: str = "", **kwargs) -> Recipients | None:
     except NotFound:
         segment = None
     if segment is None:
-        raise NotFound(f"audience {audience_id!r} does not exist (deleted?)")
+        raise UnknownAudience(f"audience {audience_id!r} does not exist (deleted?)")
     state.service().parse(segment.criteria)  # a broken segment fails here, not mid-send
     return Recipients(state, segment.id, segment.criteria)
 

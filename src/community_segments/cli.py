@@ -80,6 +80,8 @@ def fields_command(as_json):
     rows = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
              "operators": [op.key for op in operators_for(f.type)], "provider": f.provider}
             for f in _state().registry]
+    for name, reason in _state().registry.failures.items():
+        click.echo(f"unavailable: the fields of plugin {name!r} ({reason})", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

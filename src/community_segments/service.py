@@ -269,10 +269,10 @@ class SegmentService:
         """Create the default segments that are missing; returns (created, skipped reasons)."""
         from .hooks import provider_results
 
-        created, skipped = [], []
+        created, skipped, failures = [], [], {}
         existing = set(self.session.scalars(sa.select(Segment.title)))
         for provider, definitions in provider_results(self.pm, "segments_default_segments",
-                                                      host=self.host):
+                                                      failures, host=self.host):
             for definition in definitions:
                 title = definition["title"]
                 if title in existing:
@@ -285,6 +285,7 @@ class SegmentService:
                 except (CriteriaError, ValidationError) as exc:
                     self.session.rollback()
                     skipped.append(f"{title!r} from {provider}: {exc}")
+        skipped += [f"the defaults of {name}: {why}" for name, why in failures.items()]
         return created, skipped
 
     # -- helpers ---------------------------------------------------------------------

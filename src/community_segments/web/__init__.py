@@ -17,6 +17,7 @@ def make_blueprint(state) -> Blueprint:
     bp = Blueprint("community_segments", __name__, template_folder="../templates",
                    static_folder="../static", static_url_path="/static")
     bp.before_request(guard(state))
+    bp.context_processor(lambda: {"plugin_failures": state.registry.failures})
     from .api import api
     from .pages import pages
     bp.register_blueprint(pages)

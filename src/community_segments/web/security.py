@@ -39,15 +39,47 @@ def wants_json() -> bool:
     return request.blueprint is not None and request.blueprint.endswith(".api")
 
 
+def authenticated(state) -> bool:
+    """Whether someone is logged in: the host's ``is_authenticated`` option, else
+    Flask-Login's ``current_user``; a host with neither leaves it all to ``is_admin``."""
+    check = state.options.get("is_authenticated")
+    if check is not None:
+        return bool(check())
+    if getattr(current_app, "login_manager", None) is not None:
+        from flask_login import current_user
+        return bool(current_user.is_authenticated)
+    return True
+
+
+def login_endpoint(state) -> str | None:
+    """Where anonymous visitors of a page are sent: option, config key, or Flask-Login's."""
+    manager = getattr(current_app, "login_manager", None)
+    return (state.options.get("login_endpoint")
+            or current_app.config.get("SEGMENTS_LOGIN_ENDPOINT")
+            or getattr(manager, "login_view", None))
+
+
+def _refuse_anonymous(state):
+    if wants_json():
+        return jsonify(message="Admin permission required."), 403
+    login = login_endpoint(state)
+    if login:
+        return redirect(url_for(login, next=request.full_path))
+    abort(403)
+
+
 def guard(state):
-    """A before_request handler: admins only, and a CSRF token on every state change."""
+    """A before_request handler: admins only, and a CSRF token on every state change.
+
+    ``is_admin`` is only asked of authenticated users, so a host's
+    ``lambda: current_user.is_admin`` never meets an anonymous user.
+    """
     def check():
+        if not authenticated(state):
+            return _refuse_anonymous(state)
         if not state.is_admin():
             if wants_json():
                 return jsonify(message="Admin permission required."), 403
-            login = state.options.get("login_endpoint")
-            if login and not state.options.get("is_authenticated", lambda: True)():
-                return redirect(url_for(login, next=request.full_path))
             abort(403)
         if request.method not in SAFE_METHODS and not host_csrf() and not csrf_valid():
             if wants_json():
