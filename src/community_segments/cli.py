@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from .errors import SegmentsError
@@ -32,6 +33,12 @@ def friendly(command):
             return command(*args, **kwargs)
         except SegmentsError as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
+        except sa.exc.DBAPIError as exc:
+            from .db_cli import schema_problem
+            problem = schema_problem(exc)
+            if problem is None:
+                raise
+            raise click.ClickException(str(problem)) from None
     return wrapper
 
 
@@ -176,3 +183,8 @@ def seed_defaults_command():
     for reason in skipped:
         click.echo(f"Skipped {reason}", err=True)
     click.echo(f"{len(created)} default segments created")
+
+
+from .db_cli import db_cli  # noqa: E402  (a sub-group of ``segments``)
+
+segments_cli.add_command(db_cli)

@@ -169,6 +169,11 @@ class Overview(Schema):
     segments = fields.List(fields.Nested(SegmentCount))
 
 
+class CsrfToken(Schema):
+    csrf_token = fields.String(metadata={"description": "send it as the X-CSRFToken header"})
+    header = fields.String(metadata={"example": "X-CSRFToken"})
+
+
 class Count(Schema):
     count = fields.Integer()
     total_members = fields.Integer()

@@ -1,0 +1,81 @@
+"""``segments db upgrade|downgrade|current``: this plugin's own tables, on any host.
+
+Each command runs in a transaction of its own and commits it (see :mod:`.migrate`).
+"""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from alembic.util.exc import CommandError
+from flask.cli import with_appcontext
+
+from . import migrate
+
+
+def _state():
+    from .extension import get_state
+    return get_state()
+
+
+def _engine():
+    return _state().db.engine
+
+
+def _revisions(revisions) -> str:
+    return ", ".join(revisions) or "none (no tables)"
+
+
+def _migrating(step, revision: str) -> None:
+    """Run a migration step; an unknown revision is one line, not a traceback."""
+    try:
+        step(_engine(), revision)
+    except CommandError as exc:
+        raise click.ClickException(f"revision {revision!r}: {exc}") from None
+
+
+@click.group("db")
+def db_cli():
+    """This plugin's tables: create, upgrade, drop, and show their revision."""
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="heads")
+@with_appcontext
+def upgrade_command(revision):
+    """Create or upgrade the segments tables to REVISION (default: the newest)."""
+    before = migrate.current(_engine())
+    _migrating(migrate.upgrade, revision)
+    click.echo(f"community-segments tables upgraded: {_revisions(before)} -> "
+               f"{_revisions(migrate.current(_engine()))}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="base")
+@with_appcontext
+def downgrade_command(revision):
+    """Downgrade to REVISION; the default, base, drops the segments tables and their data."""
+    before = migrate.current(_engine())
+    _migrating(migrate.downgrade, revision)
+    click.echo(f"community-segments tables downgraded: {_revisions(before)} -> "
+               f"{_revisions(migrate.current(_engine()))}")
+
+
+@db_cli.command("current")
+@with_appcontext
+def current_command():
+    """The revision of the segments tables, and whether it is the newest."""
+    current, head = migrate.current(_engine()), migrate.head()
+    state = "up to date" if current == (head,) else f"newest is {head}"
+    click.echo(f"{_revisions(current)} ({state})")
+
+
+def schema_problem(exc: sa.exc.DBAPIError) -> migrate.SchemaMissing | None:
+    """A database error caused by our tables being absent, told as the command to run."""
+    state = _state()
+    state.db.session.rollback()
+    try:
+        missing = migrate.missing_tables(state.db.engine)
+    except sa.exc.DBAPIError:  # the database itself is unreachable: not ours to explain
+        return None
+    return migrate.schema_missing(state.host.name, missing) if missing else None
