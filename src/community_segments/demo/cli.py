@@ -29,7 +29,7 @@ def _create_app():
              add_version_option=False, load_dotenv=False)
 def main():
     """The community-segments demo community. Its database is DATABASE_URL
-    (default: a SQLite file in the instance folder)."""
+    (default: community.sqlite in the instance folder; `demo` prints its path)."""
 
 
 @main.command("demo")
