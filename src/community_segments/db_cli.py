@@ -26,12 +26,16 @@ def _revisions(revisions) -> str:
     return ", ".join(revisions) or "none (no tables)"
 
 
-def _migrating(step, revision: str) -> None:
-    """Run a migration step; an unknown revision is one line, not a traceback."""
+def _migrating(step, revision: str, done: str) -> None:
+    """Run a migration step and say what changed; an unknown revision is one line."""
+    engine = _engine()
+    before = migrate.current(engine)
     try:
-        step(_engine(), revision)
+        step(engine, revision)
     except CommandError as exc:
         raise click.ClickException(f"revision {revision!r}: {exc}") from None
+    click.echo(f"community-segments tables {done}: {_revisions(before)} -> "
+               f"{_revisions(migrate.current(engine))}")
 
 
 @click.group("db")
@@ -44,10 +48,7 @@ def db_cli():
 @with_appcontext
 def upgrade_command(revision):
     """Create or upgrade the segments tables to REVISION (default: the newest)."""
-    before = migrate.current(_engine())
-    _migrating(migrate.upgrade, revision)
-    click.echo(f"community-segments tables upgraded: {_revisions(before)} -> "
-               f"{_revisions(migrate.current(_engine()))}")
+    _migrating(migrate.upgrade, revision, "upgraded")
 
 
 @db_cli.command("downgrade")
@@ -55,10 +56,7 @@ def upgrade_command(revision):
 @with_appcontext
 def downgrade_command(revision):
     """Downgrade to REVISION; the default, base, drops the segments tables and their data."""
-    before = migrate.current(_engine())
-    _migrating(migrate.downgrade, revision)
-    click.echo(f"community-segments tables downgraded: {_revisions(before)} -> "
-               f"{_revisions(migrate.current(_engine()))}")
+    _migrating(migrate.downgrade, revision, "downgraded")
 
 
 @db_cli.command("current")
