@@ -14,23 +14,22 @@ from flask import current_app
 
 from . import signals
 from .errors import NotFound
+from .state import EXTENSION, get_state
 
 PREFIX = "segment:"
-OPTION = "audiences"
 BATCH_SIZE = 1000
 
 
 def connect(app) -> None:
     """Offer this app's segments as audiences to any campaign module."""
-    from .extension import get_state
-    get_state(app).options[OPTION] = True
+    get_state(app).audiences = True
     signals.collect_audiences.connect(collect)
     signals.resolve_audience.connect(resolve)
 
 
 def _state():
-    state = current_app.extensions.get("community_segments")
-    return state if state is not None and state.options.get(OPTION) else None
+    state = current_app.extensions.get(EXTENSION)
+    return state if state is not None and state.audiences else None
 
 
 def collect(sender, **kwargs) -> list[dict]:

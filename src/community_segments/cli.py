@@ -13,10 +13,10 @@ from flask.cli import with_appcontext
 from .errors import SegmentsError
 from .export import csv_chunks, json_array_chunks
 from .query.operators import operators_for
+from .state import get_state
 
 
 def _state():
-    from .extension import get_state
     return get_state()
 
 

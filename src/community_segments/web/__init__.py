@@ -10,8 +10,6 @@ from flask import Blueprint, Flask
 
 from .security import csrf_token, guard
 
-URL_PREFIX = "/admin/segments"
-
 
 def make_blueprint(state) -> Blueprint:
     bp = Blueprint("community_segments", __name__, template_folder="../templates",
@@ -25,6 +23,5 @@ def make_blueprint(state) -> Blueprint:
 
 
 def register(app: Flask, state) -> None:
-    prefix = app.config.get("SEGMENTS_URL_PREFIX", URL_PREFIX)
-    app.register_blueprint(make_blueprint(state), url_prefix=prefix)
+    app.register_blueprint(make_blueprint(state), url_prefix=state.config.url_prefix)
     app.jinja_env.globals.setdefault("csrf_token", csrf_token)

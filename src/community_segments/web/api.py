@@ -16,7 +16,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from .. import schemas
 from ..export import plain
 from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, SegmentsError, ValidationError
-from ..extension import get_state
+from ..state import get_state
 from ..query.operators import label, operators_for
 from ..query.parse import flatten_errors, parse_criteria
 from .export import csv_download

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import schemas
 from ..errors import NotFound, ValidationError
-from ..extension import get_state
+from ..state import get_state
 from .api import api, body, criteria_of, csv_response, dump, member_page, query, service
 from .openapi import apidoc
 

@@ -13,18 +13,16 @@ from flask import (
 )
 
 from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
-from ..extension import get_state
+from ..state import get_state
 from . import forms
 from .export import cell, csv_download
 
 pages = Blueprint("pages", __name__)
-STANDALONE = "community_segments/standalone.html"
-PER_PAGE = 25
 
 
 @pages.context_processor
 def _layout():
-    return {"segments_layout": get_state().options.get("layout", STANDALONE), "cs_url": _url}
+    return {"segments_layout": get_state().config.layout, "cs_url": _url}
 
 
 def _url(**changes) -> str:
@@ -188,16 +186,10 @@ def _members_page(text: str, errors: dict | None = None, form=None):
                      groups=service.list_groups(), total=service.total_members())
 
 
-def _per_page() -> int:
-    """``options["per_page"]``: a number, or a callable reading the host's setting."""
-    per_page = get_state().options.get("per_page", PER_PAGE)
-    return per_page() if callable(per_page) else per_page
-
-
 def _member_table(service, criteria):
     view = get_state().view
     paging = forms.paging(request.args, view.sortable, view.name_column)
-    page = service.members(criteria, per_page=_per_page(), **paging)
+    page = service.members(criteria, per_page=get_state().config.rows_per_page(), **paging)
     columns = [name for name in view.columns if name != "id"]
     return {"page": page, "columns": columns, "sortable": view.sortable}
 

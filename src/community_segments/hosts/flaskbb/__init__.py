@@ -22,7 +22,8 @@ from flaskbb.utils.settings import flaskbb_config
 from pluggy import HookimplMarker
 
 from ...cli import segments_cli
-from ...extension import EXTENSION, Segments
+from ...extension import Segments
+from ...state import EXTENSION
 from .fields import HOST, flaskbb_plugin, member_view
 
 hookimpl = HookimplMarker("flaskbb")
@@ -83,10 +84,10 @@ def flaskbb_load_migrations():
 def flaskbb_additional_setup(app: Flask, pluggy):
     segments = Segments(db=db, user_model=User, member_view=member_view(),
                         plugins=[flaskbb_plugin], host_name=HOST, column_fields=False,
-                        is_admin=is_admin, actor=actor)
-    state = segments.init_app(app)
-    state.options.update(layout=LAYOUT, login_endpoint=app.config.get("LOGIN_VIEW", "auth.login"),
-                         is_authenticated=is_authenticated, per_page=members_per_page)
+                        is_admin=is_admin, actor=actor, is_authenticated=is_authenticated,
+                        defaults={"layout": LAYOUT, "per_page": members_per_page,
+                                  "login_endpoint": app.config.get("LOGIN_VIEW", "auth.login")})
+    segments.init_app(app)
     app.template_context_processors[EXTENSION].append(active_theme)
 
 
