@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from .api import api
+from .pages import pages
 from .security import csrf_token, guard
 
 
@@ -15,8 +17,6 @@ def make_blueprint(state) -> Blueprint:
     bp = Blueprint("community_segments", __name__, template_folder="../templates",
                    static_folder="../static", static_url_path="/static")
     bp.before_request(guard(state))
-    from .api import api
-    from .pages import pages
     bp.register_blueprint(pages)
     bp.register_blueprint(api, url_prefix="/api")
     return bp
