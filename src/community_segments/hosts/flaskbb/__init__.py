@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Blueprint, Flask, session
 from flask_allows2 import Permission
 from flask_login import current_user
 from flaskbb.extensions import db
@@ -41,7 +41,7 @@ SETTINGS = {
         "extra": {"min": PER_PAGE[1], "max": PER_PAGE[2]},
     },
 }
-LAYOUT = "community_segments/flaskbb_layout.html"
+LAYOUT = "community_segments/flaskbb_layout.html"  # in this package's templates/
 OVERVIEW = "community_segments.pages.overview"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -88,6 +88,9 @@ def flaskbb_additional_setup(app: Flask, pluggy):
                         defaults={"layout": LAYOUT, "per_page": members_per_page,
                                   "login_endpoint": app.config.get("LOGIN_VIEW", "auth.login")})
     segments.init_app(app)
+    # only FlaskBB needs its layout, so it lives here, served by a route-less blueprint
+    app.register_blueprint(Blueprint("community_segments_flaskbb", __name__,
+                                     template_folder="templates"))
     app.template_context_processors[EXTENSION].append(active_theme)
 
 
