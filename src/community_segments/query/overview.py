@@ -28,18 +28,10 @@ from ..errors import CriteriaError
 from ..fields import FieldType, FilterField
 from ..registry import FieldRegistry
 from .compiler import Compiler
-from .fold import fold
+from .operators import TABLE, has_value, operator, values_of
 from .tree import Group, Node, Rule
 
 MAX_BITS = 60  # atoms per pass: masks are 64-bit integers on every database
-
-# negative operator -> the positive one it negates (strictly: NULL counts as false)
-NEGATIONS = {
-    "not_equals": "equals", "not_contains": "contains", "not_in": "in",
-    "more_than_days_ago": "less_than_days_ago", "is_false": "is_true",
-    "has_none": "has_any",
-}
-CASELESS = (FieldType.TEXT, FieldType.ENUM, FieldType.MULTI)
 
 
 @dataclass(frozen=True)
@@ -101,14 +93,17 @@ class Atoms:
         return self._rule(field, node)
 
     def _rule(self, field: FilterField, rule: Rule) -> Formula:
-        op, truth = rule.op, True
-        if op in NEGATIONS:
-            op, truth = NEGATIONS[op], False
-        elif (op, field.type is FieldType.MULTI) in (("is_not_empty", False), ("is_empty", True)):
-            op, truth = ("is_not_empty" if op == "is_empty" else "is_empty"), False
-        if op == "has_all":
-            return Junction("all", tuple(self._test(field, "has_any", (v,)) for v in rule.value))
-        return self._test(field, op, rule.value, truth)
+        return self._op(field, rule.op, rule.value)
+
+    def _op(self, field: FilterField, op: str, value) -> Formula:
+        """The table's twins and ``each`` decompositions make atoms of positives only."""
+        entry = operator(field.type, op)
+        if entry.twin is not None:
+            return _negated(self._op(field, entry.twin, value))
+        if entry.each is not None:
+            return Junction("all", tuple(self._op(field, entry.each, (v,))
+                                         for v in values_of(value)))
+        return self._test(field, op, value)
 
     def _test(self, field: FilterField, op: str, value, truth: bool = True) -> Test:
         atom = Atom(field.key, op, _canonical(field, value))
@@ -118,8 +113,15 @@ class Atoms:
         return len(self.index)
 
 
+def _negated(formula: Formula) -> Formula:
+    if isinstance(formula, Test):
+        return Test(formula.bit, not formula.truth)
+    flipped = "any" if formula.match == "all" else "all"  # De Morgan
+    return Junction(flipped, tuple(_negated(part) for part in formula.parts))
+
+
 def _canonical(field: FilterField, value):
-    if field.type not in CASELESS or value is None:
+    if not TABLE[field.type].caseless or value is None:
         return value
     if isinstance(value, tuple):
         return tuple(sorted({v.lower() for v in value}))
@@ -194,7 +196,7 @@ def _by_multi_field(registry: FieldRegistry, atoms: Iterable[Atom]) -> dict[str,
 
 
 def _has(field: FilterField, atom: Atom) -> sa.ColumnElement[bool]:
-    return fold(field.related.value, *atom.value).in_(atom.value)
+    return has_value(field.related.value, atom.value)
 
 
 def _members_with(field: FilterField, atom: Atom, name: str):
