@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ..errors import CriteriaError
 from ..fields import FieldType, FilterField, Lookup
 from ..registry import FieldRegistry
-from .operators import Subject, operator, values_of
+from .operators import Operator, Subject, operator, values_of
 from .tree import Group, Node, Rule
 
 
@@ -57,13 +57,13 @@ class Compiler:
         if entry.each is not None:
             return sa.and_(*(self._op(field, entry.each, (v,)) for v in values_of(value)))
         if field.lookup is not None:
-            return _looked_up(field.lookup, self.now, entry.sql, value)
-        return entry.sql(self._subject(field), value)
+            return _looked_up(field.lookup, self.now, entry, value)
+        return entry.build(self._subject(field), value)
 
     def _subject(self, field: FilterField) -> Subject:
-        if field.type is not FieldType.MULTI:
-            return Subject(field.column, self.now)
         rel, member_id = field.related, self.member_id
+        if field.type is not FieldType.MULTI or rel is None:  # rel: FilterField checks it
+            return Subject(field.column, self.now)
 
         def exists(*conditions):
             return sa.exists(sa.select(sa.literal(1)).select_from(rel.selectable)
@@ -73,11 +73,10 @@ class Compiler:
     def _empty_guard(self, field: FilterField) -> sa.ColumnElement[bool] | None:
         """What the negation of a positive condition must add: the members it leaves
         NULL (an empty value). EXISTS is never NULL, so multi fields need none."""
-        if field.type is FieldType.MULTI:
+        column = field.lookup.key if field.lookup is not None else field.column
+        if field.type is FieldType.MULTI or column is None:
             return None
-        if field.lookup is not None:
-            return field.lookup.key.is_(None)
-        return field.column.is_(None)
+        return column.is_(None)
 
 
 def _negation(guard, positive) -> sa.ColumnElement[bool]:
@@ -90,7 +89,7 @@ def _negation(guard, positive) -> sa.ColumnElement[bool]:
     return sa.or_(guard, negated)
 
 
-def _looked_up(lookup: Lookup, now: datetime, sql, value) -> sa.ColumnElement[bool]:
+def _looked_up(lookup: Lookup, now: datetime, entry: Operator, value) -> sa.ColumnElement[bool]:
     """A positive condition on a looked-up name, as a condition on the member's key.
 
     A member without a key (or with a dangling one) has an empty name, which no
@@ -99,5 +98,5 @@ def _looked_up(lookup: Lookup, now: datetime, sql, value) -> sa.ColumnElement[bo
     subquery reads a few rows of a small table, hashed once, and returns primary keys,
     which are never NULL (a NULL would make NOT IN match nobody).
     """
-    names = sa.select(lookup.id).where(sql(Subject(lookup.name, now), value))
+    names = sa.select(lookup.id).where(entry.build(Subject(lookup.name, now), value))
     return lookup.key.in_(names)

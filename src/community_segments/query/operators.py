@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -41,6 +41,10 @@ class Arity(StrEnum):
     DAYS = "days"      # whole days >= 0
 
 
+def _no_related_rows(*conditions) -> sa.ColumnElement[bool]:
+    raise TypeError("only multi fields have related rows")
+
+
 @dataclass(frozen=True)
 class Subject:
     """What a rule's SQL is built on.
@@ -52,7 +56,7 @@ class Subject:
 
     column: Any
     now: datetime
-    exists: Callable[..., sa.ColumnElement[bool]] | None = None
+    exists: Callable[..., sa.ColumnElement[bool]] = field(default=_no_related_rows)
 
 
 SqlBuilder = Callable[[Subject, Any], sa.ColumnElement[bool]]
@@ -75,9 +79,25 @@ class Operator:
         if given.count(True) != 1:
             raise ValueError(f"operator {self.key!r}: give sql and test, or twin, or each")
 
+    def build(self, subject: Subject, value) -> sa.ColumnElement[bool]:
+        """The SQL of a positive operator (negatives and ``each`` are the caller's)."""
+        if self.sql is None:
+            raise TypeError(f"{self.key!r} is derived from {self.twin or self.each!r}")
+        return self.sql(subject, value)
+
+    def check(self, member_value, value, now: datetime) -> bool:
+        """The plain-Python test of a positive operator."""
+        if self.test is None:
+            raise TypeError(f"{self.key!r} is derived from {self.twin or self.each!r}")
+        return self.test(member_value, value, now)
+
 
 class BadValue(ValueError):
     """A value that does not fit its operator; the message says what is expected."""
+
+
+def _takes_no_value(value):
+    raise BadValue(f"{value!r}: this type takes no value")
 
 
 @dataclass(frozen=True)
@@ -85,7 +105,7 @@ class TypeSpec:
     """A field type: how one value is cleaned, how values compare, and its operators."""
 
     operators: dict[str, Operator]
-    clean: Callable[[Any], Any] | None = None  # one value of the type; raises BadValue
+    clean: Callable[[Any], Any] = _takes_no_value  # one value of the type; raises BadValue
     caseless: bool = False  # values compare case-insensitively
     value_kind: str = "text"  # what the builder asks for: text, number, date (or a choice)
 
@@ -413,4 +433,4 @@ def evaluate(field_type: FieldType, op: str, member_value, value, now: datetime)
     if entry.each is not None:
         return all(evaluate(field_type, entry.each, member_value, (v,), now)
                    for v in values_of(value))
-    return entry.test(member_value, value, now)
+    return entry.check(member_value, value, now)

@@ -13,7 +13,7 @@ class Rule:
     value: Any = None
 
     def to_dict(self) -> dict:
-        data = {"field": self.field, "op": self.op}
+        data: dict[str, Any] = {"field": self.field, "op": self.op}
         if self.value is not None:
             data["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
         return data
