@@ -405,10 +405,6 @@ def operators_for(field_type: FieldType) -> list[Operator]:
     return list(TABLE[field_type].operators.values())
 
 
-def label(field_type: FieldType, op: str) -> str:
-    return operator(field_type, op).label
-
-
 def value_kind(field_type: FieldType, op: str, has_choices: bool = False) -> str:
     """What one value of ``op`` is, for a form: none, days, text, number, date or choice."""
     arity = operator(field_type, op).arity
