@@ -7,28 +7,18 @@ with the API and the CLI; criteria are parsed once, here, into a ``Criteria`` va
 from __future__ import annotations
 
 import json
-from itertools import groupby
 from typing import Any
 
+from ..catalogue import by_category, describe_fields
 from ..errors import ValidationError
 from ..inputs import BadJSON, check_sort, is_number, load_json, page_number
 from ..query.criteria import EMPTY, Criteria, parse_text
-from ..query.operators import operators_for
 from ..registry import FieldRegistry
 
 
 def field_catalog(registry, session) -> list[dict]:
-    """Fields grouped by category, each with the operators and choices that fit its type."""
-    fields = sorted(registry, key=lambda f: (f.category, f.label))
-    return [{"category": category, "fields": [_field(f, session) for f in group]}
-            for category, group in groupby(fields, key=lambda f: f.category)]
-
-
-def _field(field, session) -> dict:
-    return {"key": field.key, "label": field.label, "type": str(field.type),
-            "choices": field.choice_list(session),
-            "operators": [{"key": op.key, "label": op.label, "arity": str(op.arity)}
-                          for op in operators_for(field.type)]}
+    """The field catalogue grouped by category: what the filter builder is drawn from."""
+    return by_category(describe_fields(registry, session))
 
 
 def criteria_text(criteria: Any) -> str:

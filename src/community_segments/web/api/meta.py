@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from ... import schemas
-from ...query.operators import label, operators_for
+from ...catalogue import describe_fields
 from ...state import get_state
 from ..openapi import apidoc, build_spec
 from .blueprint import api
@@ -17,13 +17,7 @@ from .helpers import dump
         responses={200: schemas.FieldList})
 def fields():
     state = get_state()
-    session = state.db.session
-    items = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
-              "description": f.description, "provider": f.provider,
-              "operators": [{"key": op.key, "label": label(f.type, op.key), "arity": str(op.arity)}
-                            for op in operators_for(f.type)],
-              "choices": f.choice_list(session)} for f in state.registry]
-    return dump(schemas.FieldList, {"fields": items})
+    return dump(schemas.FieldList, {"fields": describe_fields(state.registry, state.db.session)})
 
 
 @api.get("/openapi.json")
