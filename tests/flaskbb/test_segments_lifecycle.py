@@ -52,7 +52,7 @@ def forum_still_works(site) -> None:
     assert admin.get("/admin/").status == 200 and admin.get("/admin/plugins").status == 200
 
 
-def test_install_upgrade_downgrade_disable_enable(fresh_site):
+def test_install_disable_downgrade_enable(fresh_site):
     site = fresh_site
     # `flaskbb install` ran our migrations into our own version table, none of ours
     # went into FlaskBB's, and `db upgrade` finds nothing to do and nothing "already exists".
@@ -61,19 +61,26 @@ def test_install_upgrade_downgrade_disable_enable(fresh_site):
     assert REVISION not in before["flaskbb"] and before["flaskbb"]
     assert "community-segments tables at" in flaskbb(site, "db", "upgrade")
     assert flaskbb(site, "segments", "db", "current").strip() == f"{REVISION} (head)"
+    assert "6 default segments created" in flaskbb(site, "segments", "seed-defaults")
     site.start()
     assert site.login("member").get(OURS).status == 403
 
-    # Removal of the data first, then disable and restart.
+    # Disabled with its tables and segments in place: FlaskBB does not notice them.
+    flaskbb(site, "plugins", "disable", "community_segments")
+    forum_still_works(site)
+    assert site.login("admin").get(OURS).status == 404
+    code, _, err = site.cli("segments", "list")
+    assert code != 0 and "No such command 'segments'" in err
+    flaskbb(site, "plugins", "enable", "community_segments")
+    assert "Newcomers" in flaskbb(site, "segments", "list")
+
+    # Our data dropped, the plugin disabled and its setting removed.
     flaskbb(site, "segments", "db", "downgrade")
     assert state(site)["tables"] == []
     assert flaskbb(site, "segments", "db", "current").startswith("none")
     flaskbb(site, "plugins", "disable", "community_segments")
-    forum_still_works(site)
-    assert site.login("member").get(OURS).status == 404
-    code, _, err = site.cli("segments", "list")
-    assert code != 0 and "No such command 'segments'" in err
     flaskbb(site, "plugins", "uninstall", "community_segments")
+    forum_still_works(site)
     assert state(site)["tables"] == [] and state(site)["flaskbb"] == before["flaskbb"]
 
     # Back again: enable; FlaskBB's own `db upgrade` brings our tables back.
@@ -85,21 +92,21 @@ def test_install_upgrade_downgrade_disable_enable(fresh_site):
     assert site.login("member").get(OURS).status == 403
 
 
-def test_disabled_plugin_with_its_tables_never_blocks_flaskbb(fresh_site):
+def test_0_1_row_moves_then_pip_uninstall_then_clean_removal(fresh_site, segments_wheel):
     site = fresh_site
+    # 0.1 kept its revision in FlaskBB's alembic_version: any start moves it to ours
+    # (the app start of site.python already does).
+    site.python("db.session.execute(db.text('DROP TABLE community_segments_alembic_version'))\n"
+                f"db.session.execute(db.text(\"INSERT INTO alembic_version VALUES ('{REVISION}')\"))\n"
+                "db.session.commit()")
+    moved = state(site)
+    assert REVISION not in moved["flaskbb"] and moved["ours"] == [[REVISION]]
+    flaskbb(site, "plugins", "install", "community_segments")  # settings rows to remove later
     flaskbb(site, "segments", "seed-defaults")
-    flaskbb(site, "plugins", "disable", "community_segments")
-    forum_still_works(site)
-    assert site.login("admin").get(OURS).status == 404
-    # Enabled again, everything is where it was.
-    flaskbb(site, "plugins", "enable", "community_segments")
-    assert "Newcomers" in flaskbb(site, "segments", "list")
-    assert state(site)["ours"] == [[REVISION]]
+    before = state(site)
+    assert before["settings"] == [["members_per_page"]] and before["plugin"]
 
-
-def test_pip_uninstalled_plugin_never_blocks_flaskbb(fresh_site, segments_wheel):
-    site = fresh_site
-    flaskbb(site, "segments", "seed-defaults")
+    # pip-uninstalled with its tables in place: FlaskBB does not notice them.
     uninstall(site.venv, "community-segments")
     try:
         forum_still_works(site)
@@ -108,28 +115,7 @@ def test_pip_uninstalled_plugin_never_blocks_flaskbb(fresh_site, segments_wheel)
         install_wheel(site.venv, segments_wheel)
     assert "Newcomers" in flaskbb(site, "segments", "list")
 
-
-def test_forum_of_version_0_1_moves_our_revision_out_of_flaskbb_table(fresh_site):
-    """0.1 kept its revision in FlaskBB's alembic_version: any start moves it to ours."""
-    site = fresh_site
-    site.python("db.session.execute(db.text('DROP TABLE community_segments_alembic_version'))\n"
-                f"db.session.execute(db.text(\"INSERT INTO alembic_version VALUES ('{REVISION}')\"))\n"
-                "db.session.commit()")
-    # The site.python above started the app too: the row has moved already.
-    after = state(site)
-    assert REVISION not in after["flaskbb"] and after["ours"] == [[REVISION]]
-    flaskbb(site, "plugins", "disable", "community_segments")
-    forum_still_works(site)
-
-
-def test_clean_removal_leaves_nothing_behind(fresh_site, segments_wheel):
-    """docs/FLASKBB.md "Remove the plugin": no table, no alembic row, no plugin row."""
-    site = fresh_site
-    flaskbb(site, "plugins", "install", "community_segments")  # settings rows to remove
-    flaskbb(site, "segments", "seed-defaults")
-    before = state(site)
-    assert before["settings"] == [["members_per_page"]] and before["plugin"]
-
+    # docs/FLASKBB.md "Remove the plugin": no table, no alembic row, no plugin row.
     flaskbb(site, "segments", "db", "downgrade")
     flaskbb(site, "plugins", "uninstall", "community_segments")
     # FlaskBB's cleanup forgets only plugins that are disabled and no longer installed.

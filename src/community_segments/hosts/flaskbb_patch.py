@@ -88,24 +88,27 @@ def flaskbb_dir() -> Path:
 
 
 def patch(package: Path, *, dry_run: bool = False) -> list[Path]:
-    """Patch ``package`` (FlaskBB's directory) in place; return the files that (would) change."""
-    changed = []
+    """Patch ``package`` (FlaskBB's directory) in place; return the files that (would) change.
+
+    Every file is checked before the first is written, so an unknown FlaskBB is left as it was.
+    """
+    edits = []
     for module, edit in patches():
         path = package / module
         if not path.is_file():
             raise PatchError(f"{path} is missing: not FlaskBB 2.2.0?")
         source = path.read_text(encoding="utf-8")
         patched = edit(source)
-        if patched == source:
-            continue
-        changed.append(path)
-        if not dry_run:
+        if patched != source:
             compile(patched, str(path), "exec")
+            edits.append((path, patched))
+    if not dry_run:
+        for path, patched in edits:
             path.write_text(patched, encoding="utf-8")
             # An edit within the second pip compiled the file could keep a stale .pyc.
             for pyc in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
                 pyc.unlink()
-    return changed
+    return [path for path, _ in edits]
 
 
 def main(argv: list[str] | None = None) -> int:
