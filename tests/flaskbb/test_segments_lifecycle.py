@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 
+from community_segments import migrate
+from community_segments.models import Base
 from harness import install_wheel, uninstall
 
-OUR_TABLES = ["community_segments_alembic_version", "cs_segment", "cs_segment_group"]
-REVISION = "7d2c1b4a9e01"
+OUR_TABLES = sorted([migrate.VERSION_TABLE, *Base.metadata.tables])
+REVISION = migrate.head()
 OURS = "/admin/segments/static/no-such-file.css"
 STATE = """
 import json
@@ -96,7 +98,7 @@ def test_0_1_row_moves_then_pip_uninstall_then_clean_removal(fresh_site, segment
     site = fresh_site
     # 0.1 kept its revision in FlaskBB's alembic_version: any start moves it to ours
     # (the app start of site.python already does).
-    site.python("db.session.execute(db.text('DROP TABLE community_segments_alembic_version'))\n"
+    site.python(f"db.session.execute(db.text('DROP TABLE {migrate.VERSION_TABLE}'))\n"
                 f"db.session.execute(db.text(\"INSERT INTO alembic_version VALUES ('{REVISION}')\"))\n"
                 "db.session.commit()")
     moved = state(site)
