@@ -175,7 +175,7 @@ def test_project_wheel_declares_the_flaskbb_plugin(tmp_path):
         "community_segments/hosts/flaskbb/schema.py",
         "community_segments/hosts/flaskbb_patch.py",
         "community_segments/migrations/7d2c1b4a9e01_create_segment_tables.py",
-        "community_segments/templates/community_segments/flaskbb_layout.html",
+        "community_segments/hosts/flaskbb/templates/community_segments/flaskbb_layout.html",
     } <= names
     # No <plugin>/migrations: FlaskBB must not run our migrations as a branch of its own.
     assert not any(n.startswith("community_segments/hosts/flaskbb/migrations/") for n in names)
