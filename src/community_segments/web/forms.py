@@ -25,6 +25,7 @@ def field_catalog(registry, session) -> list[dict]:
 def _field(field, session) -> dict:
     return {"key": field.key, "label": field.label, "type": str(field.type),
             "choices": field.choice_list(session),
+            "choice_labels": dict(field.choice_labels) if field.choice_labels else None,
             "operators": [{"key": op.key, "label": op.label, "arity": str(op.arity)}
                           for op in operators_for(field.type)]}
 
