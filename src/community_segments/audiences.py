@@ -34,12 +34,14 @@ def _state():
 
 
 def collect(sender, **kwargs) -> list[dict]:
-    """Every segment that can be evaluated, as an audience with its live count."""
+    """Every segment that can be evaluated, as an audience with its live count and the
+    name of its segment group (``group``, None when ungrouped) for menus to group by."""
     state = _state()
     if state is None:
         return []
     return [{"id": f"{PREFIX}{c.segment.id}", "label": c.segment.title,
-             "description": c.segment.description, "count": c.count}
+             "description": c.segment.description, "count": c.count,
+             "group": c.segment.group.name if c.segment.group else None}
             for c in state.service().counts() if not c.broken]
 
 

@@ -90,7 +90,7 @@ def actor() -> str | None:
 def _routes(app: Flask) -> None:
     @app.context_processor
     def _member():
-        return {"current_member": current_member()}
+        return {"current_member": current_member(), "has_campaigns": "campaigns" in app.blueprints}
 
     @app.before_request
     def _csrf():

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import blinker
+from flask import current_app, url_for
 
 collect_audiences = blinker.signal("campaigns.collect-audiences")
 resolve_audience = blinker.signal("campaigns.resolve-audience")
+compose_url = blinker.signal("campaigns.compose-url")
+OTHER = "Other audiences"
 
 
 class UnknownAudience(LookupError):
@@ -17,6 +20,21 @@ def collect(sender=None) -> list[dict]:
     found = [audience for _receiver, answer in collect_audiences.send(sender)
              for audience in answer or ()]
     return sorted(found, key=lambda audience: audience["label"].lower())
+
+
+def grouped(offered: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Audiences by their ``group`` (a segment group, say), named groups first, A to Z."""
+    groups: dict[str, list[dict]] = {}
+    for audience in offered:
+        groups.setdefault(audience.get("group") or OTHER, []).append(audience)
+    return sorted(groups.items(), key=lambda item: (item[0] == OTHER, item[0].lower()))
+
+
+def answer_compose_url(sender, audience_id: str = "", **kwargs) -> str | None:
+    """Our compose form with ``audience_id`` preselected (answers ``campaigns.compose-url``)."""
+    if "campaigns" not in current_app.blueprints or not isinstance(audience_id, str):
+        return None
+    return url_for("campaigns.new", audience=audience_id)
 
 
 def find(audience_id: str, sender=None) -> dict | None:

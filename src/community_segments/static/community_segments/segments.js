@@ -54,7 +54,8 @@
     var self = this;
     this.root = root;
     this.textarea = root.querySelector("textarea[name=criteria]");
-    this.live = document.querySelector(root.getAttribute("data-live") || "") || root.querySelector(".cs-live");
+    var live = root.getAttribute("data-live");
+    this.live = (live && document.querySelector(live)) || root.querySelector(".cs-live");
     this.mount = root.querySelector(".cs-builder-root");
     this.previewUrl = root.getAttribute("data-preview-url");
     this.syncUrl = root.hasAttribute("data-sync-url");
@@ -474,10 +475,11 @@
   function followingTable(builder) {
     var results = document.getElementById("cs-results");
     if (!results || !builder.syncUrl) return;
-    var timer, inflight, form = builder.root.closest("form");
+    var timer, inflight, form = builder.root.closest("form"), shown = builder.textarea.value;
     var button = form && form.querySelector(".cs-show-members");
     if (button) button.hidden = true;  // the table follows by itself; the button is the no-JS path
     builder.root.addEventListener("cs:criteria", function (event) {
+      if (event.detail.criteria === shown) return;  // the table already shows these
       clearTimeout(timer);
       timer = setTimeout(function () {
         var url = new URL(window.location.href);
@@ -490,7 +492,7 @@
           return response.text();
         }).then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("cs-results");
-          if (fresh) results.innerHTML = fresh.innerHTML;
+          if (fresh) { results.innerHTML = fresh.innerHTML; shown = event.detail.criteria; }
           results.classList.remove("cs-stale");
         }).catch(function (error) {
           if (error.name !== "AbortError") results.classList.remove("cs-stale");
