@@ -82,7 +82,7 @@ def member_view() -> MemberView:
                "location": User.location, "language": User.language,
                "activated": User.activated}
     return MemberView(model=User, columns=columns,
-                      sortable=("username", "email", "signed_up", "last_activity", "post_count"))
+                      sortable=tuple(name for name in columns if name != "id"))  # all shown
 
 
 def _rule(field, op, value=None):
