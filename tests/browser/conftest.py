@@ -106,10 +106,12 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def axe_violations(page) -> list[str]:
-    """axe-core (vendored, tests only) run in the page: one line per violation and node."""
+def axe_violations(page, context: str | None = None) -> list[str]:
+    """axe-core (vendored, tests only) run in the page, or in the part that matches the
+    CSS selector ``context``: one line per violation and node."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate("context => axe.run(context ? document.querySelector(context) : document,"
+                           " {resultTypes: ['violations']})", context)
     return [f"{v['id']} ({v['impact']}): {v['help']} at {node['target']}"
             for v in result["violations"] for node in v["nodes"]]
 
