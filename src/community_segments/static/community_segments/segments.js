@@ -433,11 +433,18 @@
       var select = el("select", {id: id + "-values", multiple: "multiple", size: "5"}, field.choices.map(function (c) {
         return el("option", {value: c, text: choiceLabel(field, c), selected: chosen.indexOf(c) >= 0 ? "selected" : null});
       }));
+      // A long list scrolls: say what is chosen, so nothing picked is out of sight.
+      var chosenText = el("span", {"class": "cs-muted cs-chosen"});
+      var say = function () {
+        chosenText.textContent = chosen.length ? "Chosen: " + chosen.map(function (c) { return choiceLabel(field, c); }).join(", ") : "";
+      };
       select.addEventListener("change", function () {
-        rule.value = Array.prototype.filter.call(select.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+        chosen = rule.value = Array.prototype.filter.call(select.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+        say();
         self.changed();
       });
-      return labelled(id + "-values", "Values", select);
+      say();
+      return labelled(id + "-values", "Values", select).concat([chosenText]);
     }
     var boxes = el("fieldset", {"class": "cs-choices"}, [el("legend", {"class": "cs-sr-only", text: "Values"})]);
     field.choices.forEach(function (choice, i) {
