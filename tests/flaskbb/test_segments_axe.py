@@ -45,18 +45,33 @@ def log_in(page, site) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def pages_of(site) -> dict[str, str]:
-    ids = site.python("from community_segments.models import Segment\n"
-                      "print(','.join(str(i) for i, in db.session.query(Segment.id).all()))")
-    first = ids.strip().split(",")[0]
+MAKE = """
+from community_segments.extension import get_state
+service = get_state().service()
+rules = [{"field": "post_count", "op": "gte", "value": 1}, {"field": "activated", "op": "is_true"}]
+made = [service.create(f"Axe {n}", {"match": "all", "rules": rules[:n]}, group="Axe checks").id
+        for n in (1, 2)]
+print(",".join(map(str, made)))
+"""
+CLEAN = """
+from community_segments.extension import get_state
+service = get_state().service()
+for title in ("Axe 1", "Axe 2"):
+    service.delete(title)
+service.delete_group("Axe checks")
+"""
+
+
+def pages_of(ids: str) -> dict[str, str]:
+    first = ids.split(",")[0]
     return {"overview": "/admin/segments/", "members": "/admin/segments/members",
-            "detail": f"/admin/segments/{first}",
-            "overlap": f"/admin/segments/overlap?ids={ids.strip()}",
+            "detail": f"/admin/segments/{first}", "overlap": f"/admin/segments/overlap?ids={ids}",
             "not-found": "/admin/segments/999999"}
 
 
 @pytest.mark.parametrize("segments_site", ["sqlite"], indirect=True)
 def test_segment_pages_in_flaskbb_have_no_axe_violations(chromium, segments_site):
+    ids = segments_site.python(MAKE).strip()  # a group with two segments, removed after
     context = chromium.new_context()
     page = context.new_page()
     try:
@@ -64,7 +79,7 @@ def test_segment_pages_in_flaskbb_have_no_axe_violations(chromium, segments_site
         found = {}
         for width, (w, h) in WIDTHS.items():
             page.set_viewport_size({"width": w, "height": h})
-            for name, path in pages_of(segments_site).items():
+            for name, path in pages_of(ids).items():
                 page.goto(segments_site.base_url + path)
                 page.wait_for_load_state("networkidle")
                 assert page.locator(".cs-page").count() == 1, page.content()[:2000]
@@ -73,3 +88,4 @@ def test_segment_pages_in_flaskbb_have_no_axe_violations(chromium, segments_site
         assert found == {name: [] for name in found}
     finally:
         context.close()
+        segments_site.python(CLEAN)
