@@ -26,6 +26,7 @@ def connect(app) -> None:
     get_state(app).options[OPTION] = True
     signals.collect_audiences.connect(collect)
     signals.resolve_audience.connect(resolve)
+    signals.audience_groups.connect(groups)
 
 
 def _state():
@@ -34,15 +35,21 @@ def _state():
 
 
 def collect(sender, **kwargs) -> list[dict]:
-    """Every segment that can be evaluated, as an audience with its live count and the
-    name of its segment group (``group``, None when ungrouped) for menus to group by."""
+    """Every segment that can be evaluated, as an audience with its live count."""
     state = _state()
     if state is None:
         return []
     return [{"id": f"{PREFIX}{c.segment.id}", "label": c.segment.title,
-             "description": c.segment.description, "count": c.count,
-             "group": c.segment.group.name if c.segment.group else None}
+             "description": c.segment.description, "count": c.count}
             for c in state.service().counts() if not c.broken]
+
+
+def groups(sender, **kwargs) -> dict[str, str]:
+    """``{"segment:<id>": <segment group name>}`` for grouped segments, for audience menus."""
+    state = _state()
+    if state is None:
+        return {}
+    return {f"{PREFIX}{s.id}": s.group.name for s in state.service().list_segments() if s.group}
 
 
 def resolve(sender, audience_id: str = "", **kwargs) -> Recipients | None:

@@ -8,20 +8,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import blinker
 from flask import jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from .. import signals
 from ..extension import get_state
 from ..query.tree import Group
 from .export import cell
-
-# A campaign module answers with the URL of its compose form for an audience id; the
-# "Email this segment" link is shown only when one does (see docs/PAGES.md).
-compose_url_signal = blinker.signal("campaigns.compose-url", doc="""
-Sent by community-segments with ``audience_id=...`` (``segment:<id>``); a campaign module
-returns the URL of its form for a new campaign to that audience, preselected.
-""")
 
 NEAR_SUBSET = 80.0  # percent of a segment inside another that is worth naming
 ERROR_TITLES = {404: "Not found", 405: "Not allowed", 500: "Something went wrong"}
@@ -96,7 +89,7 @@ def compose_url(segment) -> str | None:
     """The campaign module's compose form for this segment, if a module offers one."""
     if not get_state().options.get("audiences"):
         return None
-    answers = compose_url_signal.send(None, audience_id=f"segment:{segment.id}")
+    answers = signals.compose_url.send(None, audience_id=f"segment:{segment.id}")
     return next((url for _receiver, url in answers if isinstance(url, str) and url), None)
 
 

@@ -8,6 +8,7 @@ from flask import current_app, url_for
 collect_audiences = blinker.signal("campaigns.collect-audiences")
 resolve_audience = blinker.signal("campaigns.resolve-audience")
 compose_url = blinker.signal("campaigns.compose-url")
+audience_groups = blinker.signal("campaigns.audience-groups")
 OTHER = "Other audiences"
 
 
@@ -23,10 +24,13 @@ def collect(sender=None) -> list[dict]:
 
 
 def grouped(offered: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Audiences by their ``group`` (a segment group, say), named groups first, A to Z."""
+    """Audiences by the group their owner names (a segment group), named groups A to Z,
+    then the others."""
+    names = {key: name for _receiver, answer in audience_groups.send(None)
+             for key, name in (answer or {}).items()}
     groups: dict[str, list[dict]] = {}
     for audience in offered:
-        groups.setdefault(audience.get("group") or OTHER, []).append(audience)
+        groups.setdefault(names.get(audience["id"]) or OTHER, []).append(audience)
     return sorted(groups.items(), key=lambda item: (item[0] == OTHER, item[0].lower()))
 
 
