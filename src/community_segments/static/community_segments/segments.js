@@ -317,7 +317,7 @@
       var next = self.fields[fieldSelect.value];
       // Only the operator and value change; the field menu itself stays, so its
       // keyboard type-ahead ("Dep" for Department) keeps working while focused.
-      var keep = next && self.operator(next, rule.op) && self.sameValueKind(self.fields[rule.field], next, rule.op);
+      var keep = next && self.sameValueKind(self.fields[rule.field], next, rule.op);
       rule.field = next.key;
       if (!keep) { rule.op = next.operators[0].key; rule.value = self.emptyValue(next, next.operators[0]); }
       if (rule.value === undefined) delete rule.value;
@@ -328,9 +328,12 @@
     return box;
   };
 
-  Builder.prototype.sameValueKind = function (before, after, op) {
-    return before && after && before.type === after.type &&
-      JSON.stringify(before.choices || null) === JSON.stringify(after.choices || null);
+  /* Whether a rule's operator and value still fit after switching fields: the catalogue
+     says what each operator's value is (arity and kind), so nothing is assumed here. */
+  Builder.prototype.sameValueKind = function (before, after, key) {
+    var a = this.operator(before, key), b = this.operator(after, key);
+    return Boolean(a && b && a.arity === b.arity && a.value === b.value &&
+      (a.value !== "choice" || JSON.stringify(before.choices) === JSON.stringify(after.choices)));
   };
 
   Builder.prototype.fillOperator = function (opSlot, valueSlot, rule, id) {
@@ -377,17 +380,17 @@
     var op = this.operator(field, rule.op);
     if (!field) return this.rawInput(rule, id);
     if (!op || op.arity === "none") { delete rule.value; return []; }
-    if (op.arity === "list") return this.listInput(rule, field, id);
+    if (op.arity === "list") return this.listInput(rule, field, op, id);
     if (op.arity === "range") {
-      var low = this.scalarInput(rule, field, id + "-low", "From", 0), high = this.scalarInput(rule, field, id + "-high", "To", 1);
+      var low = this.scalarInput(rule, field, op, id + "-low", "From", 0), high = this.scalarInput(rule, field, op, id + "-high", "To", 1);
       return low.concat([el("span", {text: " and "})], high);
     }
     if (op.arity === "days") return this.daysInput(rule, id);
-    return this.scalarInput(rule, field, id + "-value", "Value", null);
+    return this.scalarInput(rule, field, op, id + "-value", "Value", null);
   };
 
-  Builder.prototype.convert = function (field, text) {
-    if (field.type === "number") { var n = Number(text); return text === "" || isNaN(n) ? text : n; }
+  Builder.prototype.convert = function (op, text) {
+    if (op.value === "number") { var n = Number(text); return text === "" || isNaN(n) ? text : n; }
     return text;
   };
 
@@ -396,19 +399,19 @@
     return names[value] ? names[value] + " (" + value + ")" : value;
   }
 
-  Builder.prototype.scalarInput = function (rule, field, id, label, index) {
+  Builder.prototype.scalarInput = function (rule, field, op, id, label, index) {
     var self = this, current = index === null ? rule.value : (rule.value || [])[index], input;
-    if (field.choices && index === null) {
+    if (op.value === "choice" && field.choices) {
       input = el("select", {id: id}, [el("option", {value: "", text: "Choose…"})].concat(field.choices.map(function (c) {
         return el("option", {value: c, text: choiceLabel(field, c), selected: c === current ? "selected" : null});
       })));
     } else {
-      var type = {number: "number", date: "date"}[field.type] || "text";
+      var type = {number: "number", date: "date"}[op.value] || "text";
       input = el("input", {id: id, type: type, value: current === undefined || current === null ? "" : current,
         step: type === "number" ? "any" : null, autocomplete: "off"});
     }
     var update = function () {
-      var value = self.convert(field, input.value);
+      var value = self.convert(op, input.value);
       if (index === null) rule.value = value;
       else { if (!Array.isArray(rule.value)) rule.value = ["", ""]; rule.value[index] = value; }
       self.changed();
@@ -426,9 +429,9 @@
     return labelled(id + "-days", "Number of days", input).concat([el("span", {text: " days"})]);
   };
 
-  Builder.prototype.listInput = function (rule, field, id) {
+  Builder.prototype.listInput = function (rule, field, op, id) {
     var self = this, chosen = Array.isArray(rule.value) ? rule.value : [];
-    if (!field.choices) return this.scalarListInput(rule, id);
+    if (op.value !== "choice" || !field.choices) return this.scalarListInput(rule, op, id);
     if (field.choices.length > 12) {
       var select = el("select", {id: id + "-values", multiple: "multiple", size: "5"}, field.choices.map(function (c) {
         return el("option", {value: c, text: choiceLabel(field, c), selected: chosen.indexOf(c) >= 0 ? "selected" : null});
@@ -458,11 +461,13 @@
     return [boxes];
   };
 
-  Builder.prototype.scalarListInput = function (rule, id) {
+  Builder.prototype.scalarListInput = function (rule, op, id) {
     var self = this;
     var input = el("input", {id: id + "-values", value: (rule.value || []).join(", "), placeholder: "comma, separated", autocomplete: "off"});
     input.addEventListener("input", function () {
-      rule.value = input.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean); self.changed();
+      rule.value = input.value.split(",").map(function (s) { return self.convert(op, s.trim()); })
+        .filter(function (v) { return v !== ""; });
+      self.changed();
     });
     return labelled(id + "-values", "Values, separated by commas", input);
   };
