@@ -12,7 +12,7 @@ from flask import jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .. import signals
-from ..extension import get_state
+from ..state import get_state
 from ..query.tree import Group
 from .export import cell
 
@@ -59,7 +59,8 @@ def group_totals(service, by_group: dict) -> dict:
     """Members in at least one segment of each group, counted in one pass over all groups."""
     trees, ids = [], []
     for group_id, items in by_group.items():
-        parsed = [service.parse(item.segment.criteria) for item in items if not item.broken]
+        parsed = [item.criteria.tree if item.criteria else service.parse(item.segment.criteria)
+                  for item in items if not item.broken]
         if parsed:
             trees.append(Group("any", tuple(parsed)))
             ids.append(group_id)
@@ -87,7 +88,7 @@ def both_url(a, b) -> str:
 
 def compose_url(segment) -> str | None:
     """The campaign module's compose form for this segment, if a module offers one."""
-    if not get_state().options.get("audiences"):
+    if not get_state().audiences:
         return None
     answers = signals.compose_url.send(None, audience_id=f"segment:{segment.id}")
     return next((url for _receiver, url in answers if isinstance(url, str) and url), None)
