@@ -50,6 +50,7 @@ def test_search_by_title_without_javascript(admin, service):
     titles = [s.title for s in service.list_segments()]
     hits = [t for t in titles if "new" in t.lower()]
     assert f"{len(hits)} of {len(titles)} segments match" in text
+    assert 'id="group-none" aria-labelledby="group-none-name" hidden' in text  # no match there
     other = service.get("Employees")
     assert f'id="segment-{other.id}" data-segment="{other.id}" data-title="employees" tabindex="-1" hidden' in text
 

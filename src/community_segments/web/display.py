@@ -67,6 +67,13 @@ def group_totals(service, by_group: dict) -> dict:
     return dict(zip(ids, service.evaluator.counts(trees), strict=True)) if trees else {}
 
 
+def matching_groups(query: str, by_group: dict) -> set:
+    """The groups (None: ungrouped) to show for a title search: every one without a query."""
+    needle = query.lower()
+    return {group for group, items in by_group.items()
+            if not needle or any(needle in item.segment.title.lower() for item in items)}
+
+
 def near_subsets(result) -> list[tuple[float, object, object]]:
     """(share, a, b): most (not all) of a is in b, largest share first."""
     found = []

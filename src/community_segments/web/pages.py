@@ -100,7 +100,8 @@ def _overview_context() -> dict:
             "total": service.total_members(), "errors": None, "query": query,
             "group_totals": display.group_totals(service, by_group),
             "segments_count": len(items),
-            "found": sum(query.lower() in item.segment.title.lower() for item in items)}
+            "found": sum(query.lower() in item.segment.title.lower() for item in items),
+            "matching": display.matching_groups(query, {**by_group, None: ungrouped})}
 
 
 @pages.post("/groups")
