@@ -224,8 +224,10 @@ class SegmentService:
     def duplicate(self, ident: int | str, actor: str | None = None) -> Segment:
         original = self.get(ident)
         criteria = self.criteria(original.criteria, "criteria")  # a broken one cannot be copied
+        description = f"Copy of {original.title}" + (
+            f": {original.description}" if original.description else "")
         return self.create(self._copy_title(original.title), criteria,
-                           original.description, original.group_id, actor)
+                           description, original.group_id, actor)
 
     def move(self, ident: int | str, group: int | str | None, position: int | None = None,
              commit: bool = True, create_group: bool = False) -> Segment:

@@ -34,3 +34,13 @@ Sent by a campaign module with ``audience_id=...``; the receiver that owns the i
 an iterable of recipients (dicts with ``id``, ``email``, ``name`` and personalisation
 fields) streamed in batches; the others return None.
 """)
+audience_groups = blinker.signal("campaigns.audience-groups", doc="""
+Sent by a campaign module to group its audience menu; each receiver returns a dict
+mapping audience ids to a group name (segments: their segment group), leaving out the
+ungrouped ones.
+""")
+compose_url = blinker.signal("campaigns.compose-url", doc="""
+Sent by community-segments with ``audience_id=...`` (``segment:<id>``); a campaign module
+returns the URL of its form for a new campaign to that audience, preselected. The
+segment's page offers "Email this segment" only when one does.
+""")
