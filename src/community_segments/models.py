@@ -62,3 +62,6 @@ class Segment(Base):
 
     def __repr__(self) -> str:
         return f"<Segment {self.id} {self.title!r}>"
+
+
+from .history import models as _history_models  # noqa: E402,F401  (registers the history tables on Base)
