@@ -18,12 +18,19 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from .. import signals
+from ..errors import SegmentsError
 from ..models import Segment
 from ..service import SegmentSnapshot
 from .lock import locked
 from .models import OutboxEntry
 
 OUTBOX = OutboxEntry.__table__
+
+
+class DeliveryError(SegmentsError):
+    """A receiver raised; the refresh is committed and its signals wait in the outbox."""
+
+
 SEGMENTS = Segment.__table__
 SIGNALS = {"entered": signals.members_entered, "left": signals.members_left}
 
@@ -39,6 +46,11 @@ def deliver(engine: sa.Engine, options, now: datetime) -> int:
             for entry_id in ids:
                 _send(connection, entry_id, claim, now)
                 sent += 1
+        except Exception as exc:
+            _release(connection, claim)
+            raise DeliveryError(f"a receiver of the membership signals failed "
+                                f"({type(exc).__name__}: {exc}); {len(ids) - sent} signal(s) "
+                                "stay in the outbox for the next refresh") from exc
         except BaseException:
             _release(connection, claim)
             raise

@@ -36,5 +36,7 @@ def init_app(app: Flask, is_admin: Callable[[], bool]) -> None:
         app.config.setdefault(key, value)
     app.register_blueprint(make_blueprint(is_admin), url_prefix="/admin/campaigns")
     app.cli.add_command(campaigns_cli)
+    from . import triggers
+    triggers.connect(app)  # "send when a member enters this segment"
     with app.app_context():
         db.metadata.create_all(db.engine, tables=list(TABLES))
