@@ -20,6 +20,8 @@ def make_blueprint(state) -> Blueprint:
     from .api import api
     from .pages import pages
     bp.register_blueprint(pages)
+    from ..history.web import register as register_history
+    register_history(bp)  # trends on the overview, history on the detail page
     bp.register_blueprint(api, url_prefix="/api")
     return bp
 

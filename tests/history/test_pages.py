@@ -1,0 +1,47 @@
+"""The overview's trends and the detail page's history, server-rendered (test client)."""
+
+from __future__ import annotations
+
+import re
+
+from ..api.conftest import api_for
+from .test_cli_api import history_app  # noqa: F401  (the module fixture: two refreshes)
+
+
+def page(app, path: str) -> str:
+    client = api_for(app, "admin").client
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_overview_shows_each_segments_trend(history_app):  # noqa: F811
+    html = page(history_app, "/admin/segments/")
+    everyone = history_app.segment_ids["Everyone"]
+    trend = re.search(rf'data-trend="{everyone}">(.*?)</span></span>', html, re.S)
+    assert trend, html
+    assert "<svg" in trend[1] and 'role="img"' in trend[1] and "aria-label=" in trend[1]
+    assert "+30 / −0 this week" in trend[1]
+
+
+def test_detail_shows_size_over_time_and_latest_movers(history_app):  # noqa: F811
+    everyone = history_app.segment_ids["Everyone"]
+    html = page(history_app, f"/admin/segments/{everyone}")
+    assert 'id="cs-history"' in html and 'class="cs-size-chart"' in html
+    assert re.search(r'id="cs-last-refresh">Last refresh: <time datetime="\d{4}-', html)
+    rows = re.findall(r"<tr><td>\d{4}-\d\d-\d\d \d\d:\d\d</td><td>(\d+)</td><td>\+(\d+)</td>", html)
+    assert [int(e) for _, e in rows] == [30, 0]  # newest first
+    assert int(rows[0][0]) - int(rows[1][0]) == 30
+    latest_in = re.search(r'id="cs-latest-entered">(.*?)</div>', html, re.S)[1]
+    assert latest_in.count("<li>") == 10 and "late29" in latest_in
+    assert "Nobody left" in html
+
+
+def test_a_segment_never_refreshed_says_how_to_refresh(history_app):  # noqa: F811
+    from community_segments.extension import get_state
+    with history_app.app_context():
+        new = get_state(history_app).service().create("Fresh", {"match": "all", "rules": []}).id
+    html = page(history_app, f"/admin/segments/{new}")
+    assert "Not refreshed yet" in html and "segments refresh" in html
+    overview = page(history_app, "/admin/segments/")
+    assert f'data-trend="{new}"' not in overview
