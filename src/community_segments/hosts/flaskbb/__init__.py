@@ -88,6 +88,8 @@ def flaskbb_additional_setup(app: Flask, pluggy):
     state.options.update(layout=LAYOUT, login_endpoint=app.config.get("LOGIN_VIEW", "auth.login"),
                          is_authenticated=is_authenticated, per_page=members_per_page)
     app.template_context_processors[EXTENSION].append(active_theme)
+    from .schedule import schedule
+    schedule(app)  # the periodic refresh on FlaskBB's Celery app (SEGMENTS_REFRESH_INTERVAL)
 
 
 @hookimpl
