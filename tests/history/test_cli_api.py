@@ -138,3 +138,12 @@ def test_openapi_lists_the_history_routes(history_app):
     changes = spec["paths"]["/admin/segments/api/segments/{segment_id}/changes"]["get"]
     assert [p["name"] for p in changes["parameters"]] == ["since", "page", "per_page"]
     assert changes["tags"] == ["history"] and "200" in changes["responses"]
+
+
+def test_refresh_without_the_history_tables_says_what_to_do(tmp_path):
+    app, db_, _ = make_generic(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with app.app_context(), db_.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE cs_history_outbox")
+    result = app.test_cli_runner().invoke(args=["segments", "refresh"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and "migrations" in result.output

@@ -45,3 +45,25 @@ def test_a_segment_never_refreshed_says_how_to_refresh(history_app):  # noqa: F8
     assert "Not refreshed yet" in html and "segments refresh" in html
     overview = page(history_app, "/admin/segments/")
     assert f'data-trend="{new}"' not in overview
+
+
+def test_pages_work_before_the_history_tables_exist(tmp_path):
+    """A package upgraded before `db upgrade`: no history, and no broken page."""
+    from community_segments.demo.models import db
+    from community_segments.extension import get_state
+
+    from .conftest import make_app
+    app = make_app(f"sqlite:///{tmp_path / 'old.sqlite'}", members=20)
+    with app.app_context():
+        from community_segments.demo.seed import ensure_admin
+        ensure_admin(db.session)
+        db.session.commit()
+        segment = get_state(app).service().create("All", {"match": "all", "rules": []}).id
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE cs_history_point")
+            connection.exec_driver_sql("DROP TABLE cs_history_change")
+            connection.exec_driver_sql("DROP TABLE cs_membership")
+    assert "All" in page(app, "/admin/segments/")
+    assert "need an upgrade" in page(app, f"/admin/segments/{segment}")
+    with app.app_context():
+        db.engine.dispose()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import Flask
 
+from ..errors import SegmentsError
+
+from .models import OutboxEntry
 from .refresh import Options, RefreshReport, refresh
 
 DEFAULTS = Options()
@@ -25,4 +29,12 @@ def refresh_app(app: Flask, now: datetime | None = None) -> RefreshReport:
     the lock and the stored memberships must be the ones every process sees)."""
     from ..extension import get_state
     state = get_state(app)
+    _require_tables(state.db.engine)
     return refresh(state.db.engine, state.registry, state.view, options_from(app.config), now)
+
+
+def _require_tables(engine: sa.Engine) -> None:
+    if not sa.inspect(engine).has_table(OutboxEntry.__tablename__):
+        raise SegmentsError("the membership history tables are missing: run this plugin's "
+                            "migrations first (community_segments.migrate.upgrade; "
+                            "FlaskBB: `flaskbb db upgrade`)")

@@ -7,6 +7,7 @@ read in one query per request), ``history_panel(segment_id)`` on the detail page
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -15,12 +16,28 @@ from flask import Blueprint, g
 from . import charts, read
 from .models import HistoryPoint
 
+log = logging.getLogger(__name__)
 TREND_DAYS = 30
 CACHE = "_segments_trends"
 
 
 def register(bp: Blueprint) -> None:
-    bp.context_processor(lambda: {"history_trend": trend, "history_panel": panel})
+    bp.context_processor(lambda: {"history_trend": _tolerant(trend, None),
+                                  "history_panel": _tolerant(panel, {"missing": True})})
+
+
+def _tolerant(function, fallback):
+    """History never breaks a page: tables not migrated yet (the package was upgraded
+    before ``db upgrade``) show as "no history" and are logged."""
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+            _session().rollback()
+            log.warning("membership history unavailable (run the db upgrade): %s", exc.orig)
+            setattr(g, CACHE, {})
+            return fallback
+    return call
 
 
 def _session():
