@@ -39,7 +39,7 @@ def _refresh(records) -> str:
     """The membership refresh (bench/refresh.py) against one overview, in the same rounds."""
     rows = ["## Membership refresh (`bench/refresh.py`; target: at most ~2x one overview)", "",
             "| members | database | refresh s | overview s | refresh / overview | "
-            "tracemalloc peak MB | RSS growth MB | largest segment: members, stored KB | when, load |",
+            "tracemalloc peak MB | RSS growth MB | largest segment: members, stored KB | command; when; load |",
             "|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         if "refresh" not in r:
@@ -50,7 +50,8 @@ def _refresh(records) -> str:
             f"| {r['members']:,} | {r['db']} | {t['refresh (ours)']:.2f} | {t['overview (ours)']:.2f} "
             f"| {t['refresh (ours)'] / t['overview (ours)']:.2f}x | {m['tracemalloc_peak_mb']:.1f} "
             f"| {m['peak_rss_growth_mb']:.1f} | {st['largest_segment_members']:,}, "
-            f"{st['largest_segment_bytes'] / 1024:.1f} | {f['when']}, {f['load_before']} |")
+            f"{st['largest_segment_bytes'] / 1024:.1f} | `{f['command']}`; {f['when']}; "
+            f"{f['load_before']} |")
     return "\n".join(rows) + "\n"
 
 
