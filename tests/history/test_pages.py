@@ -67,3 +67,29 @@ def test_pages_work_before_the_history_tables_exist(tmp_path):
     assert "need an upgrade" in page(app, f"/admin/segments/{segment}")
     with app.app_context():
         db.engine.dispose()
+
+
+def test_trends_take_one_point_a_day_and_sum_the_week():
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from community_segments.history import read
+    from community_segments.history.models import HistoryPoint
+    from community_segments.models import Base
+    engine = sa.create_engine("sqlite://")
+    Base.metadata.create_all(engine, tables=[HistoryPoint.__table__])
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    points = [(now - timedelta(days=d, hours=h), 100 + 10 * d + h, d < 7)  # 4 refreshes a day
+              for d in range(40) for h in range(4)]
+    with sa.orm.Session(engine) as session:
+        session.add_all(HistoryPoint(segment_id=1, at=at, count=count, entered=1 if week else 0,
+                                     left=2 if week else 0) for at, count, week in points)
+        session.add_all(HistoryPoint(segment_id=2, at=now - timedelta(hours=h), count=h, entered=0,
+                                     left=0) for h in range(3))
+        session.commit()
+        found = read.trends(session, [1, 2, 3], now)
+    assert len(found[1].counts) == 31  # days 30 .. 0 (the window starts 30 days back)
+    assert found[1].counts[-1] == 100  # the day's last refresh (h=0, the newest)
+    assert (found[1].entered, found[1].left) == (28, 56)  # 7 days x 4 refreshes
+    assert found[2].counts == [2, 1, 0] and 3 not in found  # same day: the refreshes

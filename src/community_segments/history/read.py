@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,21 +71,30 @@ class Trend:
 
 def trends(session, segment_ids: Iterable[int], now: datetime, days: int = 30,
            week: int = 7) -> dict[int, Trend]:
-    """Each segment's recent counts and its entered/left over the last ``week`` days."""
+    """Each segment's count at the end of each of the last ``days`` days (a refresh every
+    15 minutes is ~3,000 points a month: the sparkline needs one a day) and its
+    entered/left summed over the last ``week`` days, in SQL."""
     ids = list(segment_ids)
     if not ids:
         return {}
-    rows = session.execute(sa.select(POINT).where(POINT.c.segment_id.in_(ids),
-                                                  POINT.c.at >= now - timedelta(days=days))
-                           .order_by(POINT.c.at, POINT.c.id)).all()
-    found: dict[int, list] = {}
-    for row in rows:
-        found.setdefault(row.segment_id, []).append(row)
-    cutoff = now - timedelta(days=week)
-    return {sid: Trend([r.count for r in pts],
-                       sum(r.entered for r in pts if r.at >= cutoff),
-                       sum(r.left for r in pts if r.at >= cutoff), pts[-1].at)
-            for sid, pts in found.items()}
+    rows = session.execute(sa.select(POINT.c.segment_id, POINT.c.at, POINT.c.count)
+                           .where(POINT.c.segment_id.in_(ids),
+                                  POINT.c.at >= now - timedelta(days=days))
+                           .order_by(POINT.c.at, POINT.c.id))
+    daily: dict[int, dict] = {}
+    recent: dict[int, deque] = {}  # the latest refreshes, for a segment younger than 2 days
+    last: dict[int, datetime] = {}
+    for segment_id, at, count in rows:
+        daily.setdefault(segment_id, {})[at.date()] = count  # the day's last refresh wins
+        recent.setdefault(segment_id, deque(maxlen=days)).append(count)
+        last[segment_id] = at
+    moved = dict(((sid, (int(e or 0), int(l or 0))) for sid, e, l in session.execute(
+        sa.select(POINT.c.segment_id, sa.func.sum(POINT.c.entered), sa.func.sum(POINT.c.left))
+        .where(POINT.c.segment_id.in_(ids), POINT.c.at >= now - timedelta(days=week))
+        .group_by(POINT.c.segment_id))))
+    return {sid: Trend(list(by_day.values()) if len(by_day) > 1 else list(recent[sid]),
+                       *moved.get(sid, (0, 0)), last[sid])
+            for sid, by_day in daily.items()}
 
 
 def latest_movers(session, segment_id: int, limit: int = 10) -> dict[str, list[tuple[int, datetime]]]:

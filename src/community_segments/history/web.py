@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, g
 
 from . import charts, read
-from .models import HistoryPoint
+from .models import Membership
 
 log = logging.getLogger(__name__)
 TREND_DAYS = 30
@@ -48,7 +48,7 @@ def _session():
 def trend(segment_id: int) -> dict | None:
     """Recent counts as a sparkline and "+N / -M this week", or None before any refresh."""
     if CACHE not in g:
-        ids = _session().scalars(sa.select(HistoryPoint.segment_id).distinct()).all()
+        ids = _session().scalars(sa.select(Membership.segment_id)).all()
         setattr(g, CACHE, read.trends(_session(), ids, datetime.now(UTC), days=TREND_DAYS))
     found = getattr(g, CACHE).get(segment_id)
     if found is None:
