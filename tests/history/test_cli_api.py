@@ -147,3 +147,11 @@ def test_refresh_without_the_history_tables_says_what_to_do(tmp_path):
     result = app.test_cli_runner().invoke(args=["segments", "refresh"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.count("\n") == 1 and "migrations" in result.output
+
+
+def test_the_demo_seeds_a_welcome_campaign_on_newcomers_once(tmp_path):
+    cli = Cli(f"sqlite:///{tmp_path / 'welcome.sqlite'}")
+    first = cli.run("demo", "--users", "50", "--no-serve")
+    assert first.returncode == 0 and "welcome campaign" in first.stdout, first.stderr
+    again = cli.run("demo", "--no-serve")
+    assert "welcome campaign" not in again.stdout

@@ -73,3 +73,18 @@ def create_triggered(audience: dict, subject: str, body: str) -> Campaign:
     db.session.add(Trigger(campaign_id=campaign.id))
     db.session.commit()
     return campaign
+
+
+WELCOME = ("Welcome to the Logoipsum Community, {{ name }}!",
+           "Hello {{ name }},\n\nglad you joined us. Introduce yourself in the forum, and "
+           "tell us what you work on.\n\nThe Logoipsum Community team\n")
+
+
+def seed_welcome(label: str = "Newcomers") -> Campaign | None:
+    """The demo's welcome mail on the Newcomers segment, unless a triggered campaign exists."""
+    from . import audiences
+    if db.session.scalar(sa.select(Trigger.campaign_id).limit(1)) is not None:
+        return None
+    audience = next((a for a in audiences.collect() if a["label"] == label
+                     and a["id"].startswith("segment:")), None)
+    return create_triggered(audience, *WELCOME) if audience else None
