@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from itertools import groupby
 from typing import Any
 
+from ..catalogue import by_category, describe_fields
 from ..errors import CriteriaError, ValidationError
-from ..query.operators import operators_for
 from ..query.tree import Group
 
 EMPTY_CRITERIA = {"match": "all", "rules": []}
@@ -16,17 +15,8 @@ MAX_PAGE = 1_000_000
 
 
 def field_catalog(registry, session) -> list[dict]:
-    """Fields grouped by category, each with the operators and choices that fit its type."""
-    fields = sorted(registry, key=lambda f: (f.category, f.label))
-    return [{"category": category, "fields": [_field(f, session) for f in group]}
-            for category, group in groupby(fields, key=lambda f: f.category)]
-
-
-def _field(field, session) -> dict:
-    return {"key": field.key, "label": field.label, "type": str(field.type),
-            "choices": field.choice_list(session),
-            "operators": [{"key": op.key, "label": op.label, "arity": str(op.arity)}
-                          for op in operators_for(field.type)]}
+    """The field catalogue grouped by category: what the filter builder is drawn from."""
+    return by_category(describe_fields(registry, session))
 
 
 def criteria_text(criteria: Any) -> str:
