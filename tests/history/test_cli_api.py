@@ -155,3 +155,12 @@ def test_the_demo_seeds_a_welcome_campaign_on_newcomers_once(tmp_path):
     assert first.returncode == 0 and "welcome campaign" in first.stdout, first.stderr
     again = cli.run("demo", "--no-serve")
     assert "welcome campaign" not in again.stdout
+
+
+def test_history_settings_are_read_into_the_typed_config():
+    from community_segments import SegmentsConfig
+    from community_segments.history.app import options_from
+    config = SegmentsConfig.load({"SEGMENTS_HISTORY_RETENTION_DAYS": 30,
+                                  "SEGMENTS_REFRESH_LOCK_WAIT": 5, "SEGMENTS_OUTBOX_LEASE": 60})
+    assert options_from(config) == options_from(config).__class__(30, 5.0, 60.0)
+    assert options_from(SegmentsConfig.load({})).retention_days == 90

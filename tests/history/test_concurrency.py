@@ -67,7 +67,7 @@ def test_an_abandoned_claim_is_sent_again_after_the_lease(app, monkeypatch):
     t0 = datetime.now(UTC)
     refresh_app(app, now=t0)
     change_members(t0)
-    options = options_from(app.config)
+    options = options_from(get_state(app).config)
     # A refresh that commits, claims its signals, and dies before sending them:
     with recording() as signals:
         with monkeypatch.context() as patched:

@@ -4,6 +4,7 @@ half-way leaves no trace."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -175,7 +176,8 @@ def test_retention_drops_change_details_and_keeps_points(app):
     refresh_app(app, now=t0 + timedelta(days=1))
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(HistoryChange)) > 0
-    app.config["SEGMENTS_HISTORY_RETENTION_DAYS"] = 30
+    state = get_state(app)
+    state.config = dataclasses.replace(state.config, history_retention_days=30)
     refresh_app(app, now=t0 + timedelta(days=40))
     db.session.rollback()
     kept = db.session.scalars(sa.select(HistoryChange.at)).all()

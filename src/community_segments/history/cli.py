@@ -1,37 +1,32 @@
-"""``segments refresh`` and ``segments history``, added to the shared ``segments`` group."""
+"""``segments refresh`` and ``segments history``, added to the shared ``segments`` group.
+
+``register(group, friendly)`` takes the group's error wrapper (one-line errors, non-zero
+exit) so this module need not import the CLI module that imports it.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 
-def register(group: click.Group) -> None:
-    group.add_command(refresh_command)
-    group.add_command(history_command)
+def register(group: click.Group, friendly: Callable) -> None:
+    as_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    group.command("refresh")(as_json(with_appcontext(friendly(refresh_command))))
+    group.command("history")(click.argument("segment")(
+        as_json(with_appcontext(friendly(history_command)))))
 
 
-def _friendly(command):
-    from ..cli import friendly
-    return friendly(command)
-
-
-@click.command("refresh")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@with_appcontext
-def refresh_command(as_json):
+def refresh_command(as_json: bool) -> None:
     """Compare every segment with the last refresh; record and signal who entered and left.
 
     Prints one line a segment: title, count, +entered, -left. Broken segments are skipped
     and named on stderr.
     """
-    _friendly(_refresh)(as_json)
-
-
-def _refresh(as_json: bool) -> None:
     from .app import refresh_app
     report = refresh_app(current_app._get_current_object())
     for segment_id, title, reason in report.skipped:
@@ -46,25 +41,16 @@ def _refresh(as_json: bool) -> None:
         click.echo(f"{r.title}\t{r.count}\t+{r.entered}\t-{r.left}")
 
 
-@click.command("history")
-@click.argument("segment")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@with_appcontext
-def history_command(segment, as_json):
+def history_command(segment: str, as_json: bool) -> None:
     """The recorded history points of SEGMENT (id or exact title), oldest first.
 
     One line a point: time, count, +entered, -left, and "baseline" or "criteria changed"
     where the point starts a new baseline.
     """
-    _friendly(_history)(segment, as_json)
-
-
-def _history(segment: str, as_json: bool) -> None:
-    from ..extension import get_state
+    from ..state import get_state
     from .read import point_dict, points
     service = get_state().service()
-    found = points(service.session, service.get(segment).id)
-    rows = [point_dict(row) for row in found]
+    rows = [point_dict(row) for row in points(service.session, service.get(segment).id)]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import Base
+from ..base import Base
 from ..types import UTCDateTime
 
 # MariaDB's BLOB stops at 64 KiB; a stored membership can be larger.

@@ -115,3 +115,12 @@ def latest_movers(session, segment_id: int, limit: int = 10) -> dict[str, list[t
 def last_refresh(session, segment_id: int) -> datetime | None:
     return session.scalar(sa.select(MEMBERSHIP.c.refreshed_at)
                           .where(MEMBERSHIP.c.segment_id == segment_id))
+
+
+def usernames(session, view, ids: list[int]) -> dict[int, str]:
+    """Display names of members by id (deleted members are simply missing)."""
+    if not ids:
+        return {}
+    name = view.columns.get(view.name_column, view.columns["username"])
+    rows = session.execute(sa.select(view.id, name).where(view.id.in_(ids)))
+    return {int(member_id): value for member_id, value in rows}

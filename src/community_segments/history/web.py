@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, g
 
+from ..state import get_state
 from . import charts, read
 from .models import Membership
 
@@ -41,7 +42,6 @@ def _tolerant(function, fallback):
 
 
 def _session():
-    from ..extension import get_state
     return get_state().db.session
 
 
@@ -75,5 +75,4 @@ def panel(segment_id: int, movers: int = 10) -> dict:
 
 
 def _names(session, ids) -> dict[int, str]:
-    from ..web.api_history import usernames
-    return usernames(session, list(ids))
+    return read.usernames(session, get_state().view, list(ids))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from ..extension import get_state
-from ..history import read
-from ..history import schemas as history_schemas
-from .api import api, dump, query, service
-from .openapi import apidoc
+from ...history import read
+from ...history import schemas as history_schemas
+from ...state import get_state
+from ..openapi import apidoc
+from .blueprint import api
+from .helpers import dump, query, service
 
 SEGMENT = "<int:segment_id>"
 
@@ -33,19 +32,10 @@ def segment_changes(segment_id: int):
     segment = svc.get(segment_id)
     args = query(history_schemas.ChangesQuery)
     page = read.changes(svc.session, segment.id, args["since"], args["page"], args["per_page"])
-    names = usernames(svc.session, [item["member_id"] for item in page.items])
+    names = read.usernames(svc.session, get_state().view,
+                           [item["member_id"] for item in page.items])
     items = [{**item, "username": names.get(item["member_id"])} for item in page.items]
     return dump(history_schemas.ChangesPage, {
         "segment_id": segment.id, "since": args["since"].isoformat() if args["since"] else None,
         "items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
         "pages": max(1, -(-page.total // page.per_page))})
-
-
-def usernames(session, ids: list[int]) -> dict[int, str]:
-    """Display names of members by id (deleted members are simply missing)."""
-    if not ids:
-        return {}
-    view = get_state().view
-    name = view.columns.get(view.name_column, view.columns["username"])
-    rows = session.execute(sa.select(view.id, name).where(view.id.in_(ids)))
-    return {int(member_id): value for member_id, value in rows}
