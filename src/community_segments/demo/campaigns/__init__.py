@@ -38,5 +38,7 @@ def init_app(app: Flask, is_admin: Callable[[], bool]) -> None:
     app.register_blueprint(make_blueprint(is_admin), url_prefix="/admin/campaigns")
     app.cli.add_command(campaigns_cli)
     compose_url.connect(answer_compose_url)  # "Email this segment" links land on our form
+    from . import triggers
+    triggers.connect(app)  # "send when a member enters this segment"
     with app.app_context():
         db.metadata.create_all(db.engine, tables=list(TABLES))

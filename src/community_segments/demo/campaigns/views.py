@@ -92,6 +92,9 @@ def _first_recipient(audience_id: str) -> dict | None:
 
 def _create(form, offered: list[dict]) -> Campaign:
     audience = next(a for a in offered if a["id"] == form["audience"])
+    if form.get("trigger") == "entered" and audience["id"].startswith("segment:"):
+        from .triggers import create_triggered
+        return create_triggered(audience, form["subject"], form["body"])
     campaign = Campaign(subject=form["subject"].strip(), body=form["body"],
                         audience_id=audience["id"], audience_label=audience["label"])
     db.session.add(campaign)
@@ -105,8 +108,10 @@ def _campaign(campaign_id: int) -> Campaign:
 
 def show(campaign_id: int):
     campaign = _campaign(campaign_id)
+    from .triggers import is_triggered
     return render_template("campaigns/show.html", campaign=campaign, progress=progress(campaign),
-                           audience=audiences.find(campaign.audience_id))
+                           audience=audiences.find(campaign.audience_id),
+                           triggered=is_triggered(campaign))
 
 
 def send(campaign_id: int):

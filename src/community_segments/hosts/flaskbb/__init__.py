@@ -93,6 +93,8 @@ def flaskbb_additional_setup(app: Flask, pluggy):
     app.template_context_processors[EXTENSION].append(active_theme)
     with app.app_context():
         schema.adopt_at_startup(db.engine)
+    from .schedule import schedule
+    schedule(app)  # the periodic refresh on FlaskBB's Celery app (SEGMENTS_REFRESH_INTERVAL)
 
 
 @hookimpl
