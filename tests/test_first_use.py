@@ -121,9 +121,9 @@ def test_pages_and_cli_name_the_upgrade_command_while_our_tables_are_missing(hos
         assert "run `flask segments db upgrade`" in response.get_data(as_text=True)
     result = cli(host, "list")
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [
-        "Error: the community-segments tables are missing (cs_segment, cs_segment_group): "
-        "run `flask segments db upgrade`"]
+    [line] = result.output.strip().splitlines()
+    assert re.fullmatch(r"Error: the community-segments tables are missing \(cs_\w+, cs_\w+"
+                        r"( and \d+ more)?\): run `flask segments db upgrade`", line), line
 
 
 def test_db_upgrade_current_downgrade_commit_on_every_database(host):
@@ -142,7 +142,7 @@ def test_db_upgrade_current_downgrade_commit_on_every_database(host):
     assert cli(host, "count", "--criteria", '{"rules": []}').output.strip() == "0"
     assert cli(host, "db", "downgrade").exit_code == 0
     with host.app_context():
-        assert set(migrate.missing_tables(db.engine)) == {"cs_segment", "cs_segment_group"}
+        assert {"cs_segment", "cs_segment_group"} <= set(migrate.missing_tables(db.engine))
     bad = cli(host, "db", "upgrade", "nonsense")
     assert bad.exit_code == 1 and bad.output.startswith("Error: revision 'nonsense'")
 

@@ -11,13 +11,15 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from . import migrate
+from .catalogue import describe_fields
 from .errors import SegmentsError
 from .export import csv_chunks, json_array_chunks
-from .query.operators import operators_for
+from .query.criteria import Criteria, parse
+from .state import get_state
 
 
 def _state():
-    from .extension import get_state
     return get_state()
 
 
@@ -34,8 +36,8 @@ def friendly(command):
         except SegmentsError as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
         except sa.exc.DBAPIError as exc:
-            from .db_cli import schema_problem
-            problem = schema_problem(exc)
+            state = _state()
+            problem = migrate.schema_problem(state.db, state.host.name)
             if problem is None:
                 raise
             raise click.ClickException(str(problem)) from None
@@ -58,19 +60,21 @@ class OneLineErrorsGroup(click.Group):
             raise OneLineUsageError(exc.format_message()) from None
 
 
-def _criteria(segment: str | None, criteria: str | None):
-    """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file)."""
+def _criteria(segment: str | None, criteria: str | None) -> Criteria:
+    """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file),
+    parsed once here."""
     if (segment is None) == (criteria is None):
         # ClickException, not UsageError: bad input gets one line, not usage + help + error
         raise click.ClickException("give either SEGMENT or --criteria JSON")
-    if criteria is not None:
-        if criteria.startswith("@"):
-            try:
-                return Path(criteria[1:]).read_text()
-            except OSError as exc:
-                raise click.ClickException(f"--criteria: {exc}") from None
-        return criteria
-    return _service().get(segment).criteria
+    if criteria is None:
+        service = _service()
+        return service.stored(service.get(segment))
+    if criteria.startswith("@"):
+        try:
+            criteria = Path(criteria[1:]).read_text()
+        except OSError as exc:
+            raise click.ClickException(f"--criteria: {exc}") from None
+    return parse(criteria, _state().registry)
 
 
 @click.group("segments", cls=OneLineErrorsGroup)
@@ -84,9 +88,9 @@ def segments_cli():
 @friendly
 def fields_command(as_json):
     """Every filter field with its type, operators and provider."""
-    rows = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
-             "operators": [op.key for op in operators_for(f.type)], "provider": f.provider}
-            for f in _state().registry]
+    rows = [{"key": f["key"], "label": f["label"], "type": f["type"], "category": f["category"],
+             "operators": [op["key"] for op in f["operators"]], "provider": f["provider"]}
+            for f in describe_fields(_state().registry)]
     for name, reason in _state().registry.failures.items():
         click.echo(f"unavailable: the fields of plugin {name!r} ({reason})", err=True)
     if as_json:
@@ -153,10 +157,9 @@ def members_command(segment, criteria, fmt):
 @friendly
 def create_command(title, description, group, criteria):
     """Create a segment."""
-    service = _service()
-    segment = service.create(title, _criteria(None, criteria), description, group, actor="cli")
-    click.echo(f"Created segment {segment.id}: {segment.title} "
-               f"({service.count(segment.criteria)} members)")
+    service, parsed = _service(), _criteria(None, criteria)
+    segment = service.create(title, parsed, description, group, actor="cli")
+    click.echo(f"Created segment {segment.id}: {segment.title} ({service.count(parsed)} members)")
 
 
 @segments_cli.command("delete")
@@ -184,6 +187,10 @@ def seed_defaults_command():
         click.echo(f"Skipped {reason}", err=True)
     click.echo(f"{len(created)} default segments created")
 
+
+from .history.cli import register as _register_history  # noqa: E402  (refresh, history)
+
+_register_history(segments_cli, friendly)
 
 from .db_cli import db_cli  # noqa: E402  (a sub-group of ``segments``)
 

@@ -6,15 +6,14 @@ Each command runs in a transaction of its own and commits it (see :mod:`.migrate
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from alembic.util.exc import CommandError
 from flask.cli import with_appcontext
 
 from . import migrate
+from .state import get_state
 
 
 def _state():
-    from .extension import get_state
     return get_state()
 
 
@@ -66,14 +65,3 @@ def current_command():
     current, head = migrate.current(_engine()), migrate.head()
     state = "up to date" if current == (head,) else f"newest is {head}"
     click.echo(f"{_revisions(current)} ({state})")
-
-
-def schema_problem(exc: sa.exc.DBAPIError) -> migrate.SchemaMissing | None:
-    """A database error caused by our tables being absent, told as the command to run."""
-    state = _state()
-    state.db.session.rollback()
-    try:
-        missing = migrate.missing_tables(state.db.engine)
-    except sa.exc.DBAPIError:  # the database itself is unreachable: not ours to explain
-        return None
-    return migrate.schema_missing(state.host.name, missing) if missing else None

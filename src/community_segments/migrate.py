@@ -96,5 +96,17 @@ UPGRADE_COMMANDS = {"flaskbb": "flaskbb db upgrade",
 
 def schema_missing(host_name: str, missing: list[str]) -> SchemaMissing:
     command = UPGRADE_COMMANDS.get(host_name, "flask segments db upgrade")
-    return SchemaMissing(f"the community-segments tables are missing ({', '.join(missing)}): "
+    named = ", ".join(missing[:2]) + (f" and {len(missing) - 2} more" if len(missing) > 2 else "")
+    return SchemaMissing(f"the community-segments tables are missing ({named}): "
                          f"run `{command}`")
+
+
+def schema_problem(db, host_name: str) -> SchemaMissing | None:
+    """After a database error: our tables being absent, told as the command to run, or
+    None when that is not the cause (or the database itself is unreachable)."""
+    db.session.rollback()
+    try:
+        missing = missing_tables(db.engine)
+    except sa.exc.DBAPIError:
+        return None
+    return schema_missing(host_name, missing) if missing else None

@@ -46,10 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     Segments(app, db=db, user_model=Member, member_view=member_view(), plugins=[demo_plugin],
-             host_name="demo", column_fields=False, is_admin=is_admin, actor=actor)
-    app.extensions["community_segments"].options.update(
-        layout="community_segments/demo_layout.html", login_endpoint="login",
-        is_authenticated=lambda: current_member() is not None)
+             host_name="demo", column_fields=False, is_admin=is_admin, actor=actor,
+             is_authenticated=lambda: current_member() is not None,
+             defaults={"layout": "community_segments/demo_layout.html", "login_endpoint": "login"})
     with app.app_context():
         ensure_schema()
     campaigns.init_app(app, is_admin=is_admin)
@@ -60,7 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
 def member_view() -> MemberView:
     names = ("id", "username", "email", "job_title", "department", "country", "primary_role",
              "signed_up", "last_activity", "post_count")
-    return MemberView(model=Member, columns={n: getattr(Member, n) for n in names})
+    return MemberView(model=Member, columns={n: getattr(Member, n) for n in names},
+                      sortable=names[1:])  # every column shown
 
 
 def ensure_schema() -> None:
@@ -90,7 +90,7 @@ def actor() -> str | None:
 def _routes(app: Flask) -> None:
     @app.context_processor
     def _member():
-        return {"current_member": current_member()}
+        return {"current_member": current_member(), "has_campaigns": "campaigns" in app.blueprints}
 
     @app.before_request
     def _csrf():

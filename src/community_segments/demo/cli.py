@@ -47,7 +47,7 @@ def demo_command(users, seed, reset, host, port, no_serve):
     """Create and seed the demo community if empty, add the default segments, and serve it."""
     from flask import current_app
 
-    from ..extension import get_state
+    from ..state import get_state
     from .models import db
     from .seed import ensure_admin
 
@@ -62,6 +62,9 @@ def demo_command(users, seed, reset, host, port, no_serve):
         click.echo(f"Created {len(created)} default segments.")
     for reason in skipped:
         click.echo(f"Skipped {reason}", err=True)
+    from .campaigns.triggers import seed_welcome
+    if seed_welcome() is not None:
+        click.echo("Created the welcome campaign: mailed to each member who enters Newcomers.")
     url = f"http://{host}:{port}"
     click.echo(f"Demo community: {url}/  (admin pages: {url}/admin/segments/)")
     click.echo(f"Log in as admin: username {username!r}, password {password!r}")

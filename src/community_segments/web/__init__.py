@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, jsonify
 from markupsafe import escape
 
+from .. import migrate
+from ..history.web import register as register_history
+from ..state import get_state
+from .api import api
+from .pages import pages
 from .security import csrf_token, guard, wants_json
-
-URL_PREFIX = "/admin/segments"
 
 
 def make_blueprint(state) -> Blueprint:
@@ -21,17 +24,16 @@ def make_blueprint(state) -> Blueprint:
     bp.before_request(guard(state))
     bp.context_processor(lambda: {"plugin_failures": state.registry.failures})
     bp.register_error_handler(sa.exc.DBAPIError, _database_error)
-    from .api import api
-    from .pages import pages
     bp.register_blueprint(pages)
+    register_history(bp)  # trends on the overview, history on the detail page
     bp.register_blueprint(api, url_prefix="/api")
     return bp
 
 
 def _database_error(exc: sa.exc.DBAPIError):
     """Our tables missing: one line naming the command that creates them (503, not a 500)."""
-    from ..db_cli import schema_problem
-    problem = schema_problem(exc)
+    state = get_state()
+    problem = migrate.schema_problem(state.db, state.host.name)
     if problem is None:
         raise exc
     if wants_json():
@@ -40,6 +42,5 @@ def _database_error(exc: sa.exc.DBAPIError):
 
 
 def register(app: Flask, state) -> None:
-    prefix = app.config.get("SEGMENTS_URL_PREFIX", URL_PREFIX)
-    app.register_blueprint(make_blueprint(state), url_prefix=prefix)
+    app.register_blueprint(make_blueprint(state), url_prefix=state.config.url_prefix)
     app.jinja_env.globals.setdefault("csrf_token", csrf_token)

@@ -39,24 +39,11 @@ def wants_json() -> bool:
     return request.blueprint is not None and request.blueprint.endswith(".api")
 
 
-def authenticated(state) -> bool:
-    """Whether someone is logged in: the host's ``is_authenticated`` option, else
-    Flask-Login's ``current_user``; a host with neither leaves it all to ``is_admin``."""
-    check = state.options.get("is_authenticated")
-    if check is not None:
-        return bool(check())
-    if getattr(current_app, "login_manager", None) is not None:
-        from flask_login import current_user
-        return bool(current_user.is_authenticated)
-    return True
-
-
 def login_endpoint(state) -> str | None:
-    """Where anonymous visitors of a page are sent: option, config key, or Flask-Login's."""
+    """Where anonymous visitors of a page are sent: the configured endpoint, else
+    Flask-Login's ``login_view``."""
     manager = getattr(current_app, "login_manager", None)
-    return (state.options.get("login_endpoint")
-            or current_app.config.get("SEGMENTS_LOGIN_ENDPOINT")
-            or getattr(manager, "login_view", None))
+    return state.config.login_endpoint or getattr(manager, "login_view", None)
 
 
 def _refuse_anonymous(state):
@@ -75,7 +62,7 @@ def guard(state):
     ``lambda: current_user.is_admin`` never meets an anonymous user.
     """
     def check():
-        if not authenticated(state):
+        if not state.is_authenticated():
             return _refuse_anonymous(state)
         if not state.is_admin():
             if wants_json():
