@@ -261,6 +261,11 @@ def test_every_cli_command_of_the_console_script_runs(site, ids, tmp_path):
         "segments delete": (["segments", "delete", "From the CLI"], "Deleted segment"),
         "segments seed-defaults": (["segments", "seed-defaults"], "default segments created"),
         "campaigns send": (["campaigns", "send", str(ids["campaign_id"])], "sent"),
+        "campaigns on-enter": (["campaigns", "on-enter", "--audience", f"segment:{segment}",
+                                "--subject", "Welcome {{ name }}", "--body", "Hi {{ name }}"],
+                               "sent to each member who enters"),
+        "segments refresh": (["segments", "refresh"], "\t+"),
+        "segments history": (["segments", "history", segment], "baseline"),
         "demo": (["demo", "--no-serve", "--users", "5"], "Using"),
     }
     for command, (args, expected) in runs.items():
