@@ -73,17 +73,25 @@ def _name(selectable) -> str:
 
 def _join(selectable, tables: list, value) -> FromClause:
     """``selectable`` joined to the tables of ``value`` by their foreign keys, or a clear error."""
+    link = _name(selectable)
     try:
         for table in tables:
             selectable = selectable.join(table)
     except sa.exc.ArgumentError:  # no foreign key between them, or more than one
-        link, names = _name(selectable.left if isinstance(selectable, sa.Join) else selectable), \
-            ", ".join(_name(t) for t in tables)
+        names = ", ".join(_name(t) for t in tables)
         raise FieldDefinitionError(
             f"Related: the value column {value} is in {names}, which no single foreign key "
             f"links to {link}; pass the join yourself: Related({link}.join({names}, "
-            f"{link}.c.<key> == {names}.c.id), {link}.c.<member id>, {value})") from None
+            f"{link}.c.<key> == {names}.c.id), {link}.c.<member id>, {_c(value)})") from None
     return selectable
+
+
+def _c(column) -> str:
+    """``tags.c.name`` for a table column, as it is written in Python."""
+    table = getattr(column, "table", None)
+    if table is None or not getattr(column, "name", None):
+        return str(column)
+    return f"{_name(table)}.c.{column.name}"
 
 
 @dataclass(frozen=True)
