@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from .security import csrf_token, guard
+from .security import csrf_token, finish_response, guard
 
 URL_PREFIX = "/admin/segments"
 
@@ -17,6 +17,7 @@ def make_blueprint(state) -> Blueprint:
     bp = Blueprint("community_segments", __name__, template_folder="../templates",
                    static_folder="../static", static_url_path="/static")
     bp.before_request(guard(state))
+    bp.after_request(finish_response)
     from .api import api
     from .pages import pages
     bp.register_blueprint(pages)
