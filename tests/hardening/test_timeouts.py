@@ -1,0 +1,107 @@
+"""Issue 10, item 4: timeouts in exports and on every 503 (real statement timeouts)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import sqlalchemy as sa
+
+from community_segments import FilterField, hookimpl
+from community_segments.web import export
+from community_segments.web.export import INCOMPLETE, ExportIncomplete
+
+from ..generic_host import make_app
+
+FAST_ROWS = 30
+
+
+SWITCH = sa.Table("slow_switch", sa.MetaData(), sa.Column("slow", sa.Integer),
+                  mysql_engine="MEMORY")  # not transactional: the stream sees the flip at once
+
+
+def crossed_join(users_table):
+    users = [users_table.alias(f"u{i}") for i in range(4)]
+    joined = users[0]
+    for other in users[1:]:
+        joined = joined.join(other, users[0].c.id != other.c.id)
+    return sa.select(sa.func.count()).select_from(joined).scalar_subquery()
+
+
+class SlowFields:
+    """``slow``: always a huge cross join. ``late``: 0 until the test flips ``SWITCH``,
+    then the cross join, so an export's first batch is quick and a later one times out."""
+
+    __name__ = "tests.slow_fields"
+
+    @hookimpl
+    def segments_filter_fields(self, host):
+        crossed = crossed_join(host.user_model.__table__)
+        late = sa.select(sa.case((SWITCH.c.slow == 1, crossed), else_=0)).scalar_subquery()
+        return [FilterField(key="late", label="Late", type="number", column=late),
+                FilterField(key="slow", label="Slow", type="number", column=crossed)]
+
+
+@pytest.fixture
+def slow_app(db_url):
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite has no statement timeout")
+    app, db, user = make_app(db_url, plugins=[SlowFields()], is_admin=lambda: True)
+    with app.app_context():
+        SWITCH.create(db.engine)
+        db.session.execute(SWITCH.insert().values(slow=0))
+        db.session.execute(sa.insert(user), [
+            {"username": f"u{i:03}", "email": f"u{i}@example.com"} for i in range(1, 201)])
+        db.session.commit()
+    from community_segments import get_state
+    get_state(app).options["statement_timeout_ms"] = 2000  # above JIT compile time of the huge plan
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def criteria(field: str) -> str:
+    return json.dumps({"match": "all", "rules": [{"field": field, "op": "gte", "value": 0}]})
+
+
+API = "/admin/segments/api"
+
+
+def test_a_timeout_before_the_first_byte_is_503_with_retry_after(slow_app):
+    client = slow_app.test_client()
+    for url in (f"{API}/export.csv?criteria={criteria('slow')}",
+                f"{API}/count?criteria={criteria('slow')}"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert int(response.headers["Retry-After"]) > 0
+        assert "took longer than 2 s" in response.get_json()["message"]
+
+
+def test_a_page_timeout_is_503_with_retry_after(slow_app):
+    response = slow_app.test_client().get(f"/admin/segments/members?criteria={criteria('slow')}")
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+
+
+def test_a_timeout_mid_stream_ends_the_download_visibly_incomplete(slow_app, monkeypatch, caplog):
+    monkeypatch.setattr(export, "EXPORT_BATCH", FAST_ROWS)
+    client = slow_app.test_client()
+    response = client.get(f"{API}/export.csv?criteria={criteria('late')}", buffered=False)
+    assert response.status_code == 200, response.get_data(as_text=True)  # the download started
+    with slow_app.app_context():
+        from community_segments import get_state
+        with get_state(slow_app).db.engine.begin() as connection:
+            connection.execute(SWITCH.update().values(slow=1))
+    received = []
+    with caplog.at_level(logging.ERROR, logger="community_segments.web.export"):
+        with pytest.raises(ExportIncomplete):  # a real server drops the connection here
+            for chunk in response.response:
+                received.append(chunk.decode() if isinstance(chunk, bytes) else chunk)
+    body = "".join(received)
+    lines = body.splitlines()
+    assert lines[0].startswith("id,")
+    assert len(lines) - 2 == FAST_ROWS  # header, the quick members, the marker
+    assert lines[-1].startswith(INCOMPLETE) and "took longer than 2 s" in lines[-1]
+    assert [r.getMessage() for r in caplog.records if "stopped part-way" in r.getMessage()] \
+        and len(caplog.records) == 1
