@@ -6,8 +6,10 @@ import json
 from itertools import groupby
 from typing import Any
 
+from .. import text as text_boundary
 from ..errors import CriteriaError, ValidationError
 from ..query.operators import operators_for
+from ..query.parse import MAX_DEPTH, MAX_RULES
 from ..query.tree import Group
 
 EMPTY_CRITERIA = {"match": "all", "rules": []}
@@ -41,11 +43,15 @@ def load_criteria(text: str | None) -> Any:
     if text is None or not text.strip():
         return dict(EMPTY_CRITERIA)
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except ValueError as exc:
         raise CriteriaError({"": [f"criteria are not valid JSON: {exc}"]}) from None
     except RecursionError:
         raise CriteriaError({"": ["criteria nest too deeply"]}) from None
+    problems = text_boundary.criteria_problems(data, MAX_RULES, MAX_DEPTH)
+    if problems:
+        raise CriteriaError(problems)
+    return data
 
 
 def paging(args, sortable, default_sort: str) -> dict:
