@@ -105,3 +105,36 @@ def test_a_timeout_mid_stream_ends_the_download_visibly_incomplete(slow_app, mon
     assert lines[-1].startswith(INCOMPLETE) and "took longer than 2 s" in lines[-1]
     assert [r.getMessage() for r in caplog.records if "stopped part-way" in r.getMessage()] \
         and len(caplog.records) == 1
+
+
+def test_a_real_server_drops_the_connection_after_the_marker(slow_app, monkeypatch):
+    import http.client
+    import threading
+    from urllib.parse import quote
+
+    from werkzeug.serving import make_server
+
+    monkeypatch.setattr(export, "EXPORT_BATCH", FAST_ROWS)
+
+    @slow_app.after_request
+    def flip(response):  # the first batch is done, the body is not sent yet
+        from community_segments import get_state
+        with get_state(slow_app).db.engine.begin() as connection_:
+            connection_.execute(SWITCH.update().values(slow=1))
+        return response
+
+    server = make_server("127.0.0.1", 0, slow_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
+        connection.request("GET", f"{API}/export.csv?criteria={quote(criteria('late'))}")
+        response = connection.getresponse()
+        assert response.status == 200
+        with pytest.raises(http.client.IncompleteRead) as raised:
+            response.read()
+        lines = raised.value.partial.decode().splitlines()
+        assert len(lines) == FAST_ROWS + 2 and lines[-1].startswith(INCOMPLETE)
+    finally:
+        server.shutdown()
+        thread.join()
