@@ -65,6 +65,29 @@ def clean(value: Any, path: str, *, max_length: int | None = None,
     return value
 
 
+def line(value: Any, key: str, max_length: int) -> str:
+    """A required single-line name (title, group name), stripped; ValidationError naming ``key``."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError({key: [f"{key} is required"]})
+    value = value.strip()
+    found = problem(value, max_length=max_length)
+    if found:
+        raise ValidationError({key: [f"{key} {found}"]})
+    return value
+
+
+def description(value: Any, key: str = "description") -> str:
+    """Optional multi-line text (None: empty); ValidationError naming ``key``."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({key: [f"{key} must be text"]})
+    found = problem(value, max_length=DESCRIPTION_MAX, multi_line=True)
+    if found:
+        raise ValidationError({key: [f"{key} {found}"]})
+    return value
+
+
 def shown(text: str) -> str:
     """``text`` safe to echo in a page, a JSON answer or a log line (bad characters escaped)."""
     if problem(text) is None:
