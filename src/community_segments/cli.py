@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from .catalogue import describe_fields
 from .errors import SegmentsError
 from .export import csv_chunks, json_array_chunks
-from .query.operators import operators_for
 
 
 def _state():
@@ -77,9 +77,9 @@ def segments_cli():
 @friendly
 def fields_command(as_json):
     """Every filter field with its type, operators and provider."""
-    rows = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
-             "operators": [op.key for op in operators_for(f.type)], "provider": f.provider}
-            for f in _state().registry]
+    rows = [{"key": f["key"], "label": f["label"], "type": f["type"], "category": f["category"],
+             "operators": [op["key"] for op in f["operators"]], "provider": f["provider"]}
+            for f in describe_fields(_state().registry)]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -136,6 +136,9 @@ class Operator(Schema):
     key = fields.String()
     label = fields.String()
     arity = fields.String(metadata={"enum": ["none", "one", "list", "range", "days"]})
+    value = fields.String(metadata={
+        "enum": ["none", "days", "text", "number", "date", "choice"],
+        "description": "What each value is: choice means one of the field's choices."})
 
 
 class Field(Schema):

@@ -14,10 +14,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import schemas
+from ..catalogue import describe_fields
 from ..export import plain
 from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, SegmentsError, ValidationError
 from ..extension import get_state
-from ..query.operators import label, operators_for
 from ..query.parse import flatten_errors, parse_criteria
 from .export import csv_download
 from .openapi import apidoc, build_spec
@@ -137,13 +137,7 @@ def _http_error(exc: HTTPException):
         responses={200: schemas.FieldList})
 def fields():
     state = get_state()
-    session = state.db.session
-    items = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
-              "description": f.description, "provider": f.provider,
-              "operators": [{"key": op.key, "label": label(f.type, op.key), "arity": str(op.arity)}
-                            for op in operators_for(f.type)],
-              "choices": f.choice_list(session)} for f in state.registry]
-    return dump(schemas.FieldList, {"fields": items})
+    return dump(schemas.FieldList, {"fields": describe_fields(state.registry, state.db.session)})
 
 
 def _count(criteria: dict):
