@@ -161,7 +161,8 @@ class Segment(Schema):
     id = fields.Integer()
     title = fields.String()
     description = fields.String()
-    criteria = fields.Dict()
+    criteria = fields.Raw(metadata={"type": "object", "description": "As stored (a broken "
+                          "segment may hold anything)."})
     sentence = fields.String(allow_none=True, metadata={"description": "The criteria in words."})
     group_id = fields.Integer(allow_none=True)
     position = fields.Integer()
