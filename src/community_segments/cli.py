@@ -13,10 +13,11 @@ from flask.cli import with_appcontext
 from .catalogue import describe_fields
 from .errors import SegmentsError
 from .export import csv_chunks, json_array_chunks
+from .query.criteria import Criteria, parse
+from .state import get_state
 
 
 def _state():
-    from .extension import get_state
     return get_state()
 
 
@@ -51,19 +52,21 @@ class OneLineErrorsGroup(click.Group):
             raise OneLineUsageError(exc.format_message()) from None
 
 
-def _criteria(segment: str | None, criteria: str | None):
-    """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file)."""
+def _criteria(segment: str | None, criteria: str | None) -> Criteria:
+    """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file),
+    parsed once here."""
     if (segment is None) == (criteria is None):
         # ClickException, not UsageError: bad input gets one line, not usage + help + error
         raise click.ClickException("give either SEGMENT or --criteria JSON")
-    if criteria is not None:
-        if criteria.startswith("@"):
-            try:
-                return Path(criteria[1:]).read_text()
-            except OSError as exc:
-                raise click.ClickException(f"--criteria: {exc}") from None
-        return criteria
-    return _service().get(segment).criteria
+    if criteria is None:
+        service = _service()
+        return service.stored(service.get(segment))
+    if criteria.startswith("@"):
+        try:
+            criteria = Path(criteria[1:]).read_text()
+        except OSError as exc:
+            raise click.ClickException(f"--criteria: {exc}") from None
+    return parse(criteria, _state().registry)
 
 
 @click.group("segments", cls=OneLineErrorsGroup)
@@ -144,10 +147,9 @@ def members_command(segment, criteria, fmt):
 @friendly
 def create_command(title, description, group, criteria):
     """Create a segment."""
-    service = _service()
-    segment = service.create(title, _criteria(None, criteria), description, group, actor="cli")
-    click.echo(f"Created segment {segment.id}: {segment.title} "
-               f"({service.count(segment.criteria)} members)")
+    service, parsed = _service(), _criteria(None, criteria)
+    segment = service.create(title, parsed, description, group, actor="cli")
+    click.echo(f"Created segment {segment.id}: {segment.title} ({service.count(parsed)} members)")
 
 
 @segments_cli.command("delete")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from . import text
+from .inputs import DIRECTIONS, MAX_ID, MAX_PAGE, MAX_PER_PAGE
 
-MAX_ID = 2**31 - 1  # the widest id every database takes; bigger ones are simply unknown
 ID = validate.Range(min=1, max=MAX_ID)
 
 GROUP_REF = {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True,
@@ -63,10 +63,10 @@ class CriteriaRequest(Schema):
 
 
 class PagingQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     sort = fields.String(load_default="username")
-    direction = fields.String(load_default="asc", validate=validate.OneOf(["asc", "desc"]))
+    direction = fields.String(load_default="asc", validate=validate.OneOf(DIRECTIONS))
 
 
 class CriteriaQuery(Schema):

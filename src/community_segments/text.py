@@ -35,7 +35,6 @@ VALUE_MAX = 1000  # one criteria text value (a search term, a choice)
 KEY_MAX = 100  # one criteria object key (field keys are short identifiers)
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # BIGINT: the widest integer every database binds
 ELEMENTS_MAX = 20_000  # JSON values in one criteria document (200 rules need ~2,000)
-REQUEST_MAX_BYTES = 1024 * 1024  # a request body; criteria of 200 rules weigh ~30 KB
 
 MULTI_LINE_CONTROLS = frozenset("\t\n\r")
 

@@ -19,7 +19,7 @@ from flask import Response, stream_with_context
 
 from ..errors import QueryTimeout, SegmentsError
 from ..export import csv_chunks
-from ..extension import get_state
+from ..state import get_state
 
 EXPORT_BATCH = 1000
 INCOMPLETE = "# export incomplete: "

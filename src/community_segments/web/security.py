@@ -59,21 +59,21 @@ def guard(state):
         if not state.is_admin():
             if wants_json():
                 return jsonify(message="Admin permission required."), 403
-            login = state.options.get("login_endpoint")
-            if login and not state.options.get("is_authenticated", lambda: True)():
+            login = state.config.login_endpoint
+            if login and not state.is_authenticated():
                 return redirect(url_for(login, next=request.full_path))
             abort(403)
         if request.method not in SAFE_METHODS and not host_csrf() and not csrf_valid():
             if wants_json():
                 return jsonify(message="The CSRF token is missing or invalid."), 400
             abort(400, "The CSRF token is missing or invalid.")
-        return limit_request()
+        return limit_request(state.config.max_request_bytes)
     return check
 
 
-def limit_request():
-    """413 for an oversized body, 422 for bad text anywhere in the request; None when fine."""
-    limit = int(current_app.config.get("SEGMENTS_MAX_REQUEST_BYTES", text.REQUEST_MAX_BYTES))
+def limit_request(limit: int):
+    """413 for a body over ``limit`` bytes, 422 for bad text anywhere in the request;
+    None when fine."""
     if (request.content_length or 0) > limit:
         return _refuse(413, f"The request body is larger than {limit} bytes.")
     try:
