@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from itertools import chain
 
-from flask import Response, stream_with_context
+from flask import Response, abort, stream_with_context
 
-from ..errors import QueryTimeout, SegmentsError
+from ..errors import EvaluationError, QueryTimeout, SegmentsError
 from ..export import csv_chunks
 from ..state import get_state
 
@@ -41,7 +41,10 @@ def csv_download(service, criteria, name: str) -> Response:
     """Every member matching ``criteria`` as a CSV attachment, streamed in keyset batches."""
     columns = list(get_state().view.columns)
     rows = service.stream_members(criteria, batch_size=EXPORT_BATCH, columns=columns)
-    first = next(rows, None)  # the first query runs now: its timeout is still a 503
+    try:
+        first = next(rows, None)  # the first query runs now: its timeout is still a 503
+    except EvaluationError as exc:
+        abort(422, f"These criteria cannot be evaluated: {exc.errors['criteria'][0]}")
     rows = chain([] if first is None else [first], rows)
     filename = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "members"
     chunks = csv_chunks(rows, columns, chunk_rows=EXPORT_BATCH)  # a chunk a batch
@@ -53,7 +56,7 @@ def csv_download(service, criteria, name: str) -> Response:
 def _guarded(chunks: Iterator[str], filename: str) -> Iterator[str]:
     try:
         yield from chunks
-    except QueryTimeout as exc:
+    except (QueryTimeout, EvaluationError) as exc:
         log.error("export %s.csv stopped part-way: %s", filename, exc)
         yield f"{INCOMPLETE}{exc}\n"
         raise ExportIncomplete(f"export {filename}.csv stopped part-way: {exc}") from None
