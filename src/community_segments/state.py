@@ -92,7 +92,10 @@ def _own_engine(engine: sa.Engine) -> sa.Engine:
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return engine  # an in-memory database lives on its one connection only
-    return sa.create_engine(url, poolclass=NullPool)
+    own = sa.create_engine(url, poolclass=NullPool)
+    with own.connect():  # the dialect learns the server (MariaDB or MySQL) on connecting
+        pass
+    return own
 
 
 def close_read_session(_exc: BaseException | None = None) -> None:

@@ -54,8 +54,11 @@ def slow_app(db_url):
         db.session.execute(sa.insert(user), [
             {"username": f"u{i:03}", "email": f"u{i}@example.com"} for i in range(1, 201)])
         db.session.commit()
+    from dataclasses import replace
+
     from community_segments import get_state
-    get_state(app).options["statement_timeout_ms"] = 2000  # above JIT compile time of the huge plan
+    state = get_state(app)  # 2 s: above the JIT compile time of the huge plan
+    state.config = replace(state.config, statement_timeout_ms=2000)
     yield app
     with app.app_context():
         db.session.remove()
@@ -138,3 +141,22 @@ def test_a_real_server_drops_the_connection_after_the_marker(slow_app, monkeypat
     finally:
         server.shutdown()
         thread.join()
+
+
+def test_a_create_that_times_out_is_503_and_writes_nothing(slow_app):
+    from community_segments.models import Segment
+    from community_segments.web.security import SESSION_KEY
+
+    client = slow_app.test_client()
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = "token"
+    response = client.post(f"{API}/segments", headers={"X-CSRFToken": "token"}, json={
+        "title": "Slow", "criteria": json.loads(criteria("slow"))})
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    with slow_app.app_context():
+        from community_segments import get_state
+        session = get_state(slow_app).db.session
+        assert session.scalar(sa.select(sa.func.count()).select_from(Segment)) == 0
+    again = client.post(f"{API}/segments", headers={"X-CSRFToken": "token"}, json={
+        "title": "Slow", "criteria": json.loads(criteria("late"))})
+    assert again.status_code == 201  # no "title exists": the first try left nothing
