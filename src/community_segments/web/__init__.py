@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from ..history.web import register as register_history
 from .api import api
 from .pages import pages
 from .security import csrf_token, finish_response, guard
@@ -19,6 +20,7 @@ def make_blueprint(state) -> Blueprint:
     bp.before_request(guard(state))
     bp.after_request(finish_response)
     bp.register_blueprint(pages)
+    register_history(bp)  # trends on the overview, history on the detail page
     bp.register_blueprint(api, url_prefix="/api")
     return bp
 

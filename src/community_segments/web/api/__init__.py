@@ -1,12 +1,12 @@
 """The JSON API under ``/admin/segments/api/``, thin over the service.
 
 ``blueprint`` holds the blueprint and turns errors into JSON; ``helpers`` (a leaf) what
-every route uses; the routes live in ``meta``, ``members``, ``segments`` and ``groups``.
+every route uses; the routes live in ``meta``, ``members``, ``segments``, ``groups`` and ``history``.
 """
 
 from __future__ import annotations
 
-from . import groups, members, meta, segments
+from . import groups, history, members, meta, segments
 from .blueprint import api
 
-__all__ = ["api", "groups", "members", "meta", "segments"]
+__all__ = ["api", "groups", "history", "members", "meta", "segments"]
