@@ -208,10 +208,13 @@ class Tally:
         self.accepted_for_non_admins: list[str] = []
         self.broken_after_write: list[str] = []
         self.requests = 0
+        self.fuzzed = 0
+        self.stopped_early = False
 
     def add(self, role: str, call: Call, status: int, body: str) -> None:
         with self.lock:
             self.requests += 1
+            self.fuzzed += not call.sentinel
             self.statuses[(role, status)] += 1
             if status >= 500 or status == 0:
                 self.server_errors.append(f"[{role}] {call} -> {status}: {body[:200]!r}")
@@ -219,21 +222,25 @@ class Tally:
                 self.accepted_for_non_admins.append(f"[{role}] {call} -> {status}")
 
 
-def worker(port: int, seed_value: int, count: int, tally: Tally) -> None:
+def worker(port: int, seed_value: int, count: int, tally: Tally, deadline: float) -> None:
     rng = random.Random(seed_value)
     browsers = {"admin": Browser(port, "admin"), "member": Browser(port, "mallory"),
                 "anonymous": Browser(port, None)}
     fuzzer = Fuzzer(rng, ids=range(1, 60))
     roles, weights = zip(*ROLES, strict=True)
     for _ in range(count):
+        if time.monotonic() > deadline:
+            tally.stopped_early = True
+            return
         role = rng.choices(roles, weights)[0]
         call = fuzzer.call()
         status, body = browsers[role].send(call)
         tally.add(role, call, status, body)
         if role == "admin" and call.write and 200 <= status < 400:
             for path in SENTINELS:
-                after, text = browsers["admin"].send(Call("GET", path))
-                tally.add("admin", Call("GET", path), after, text)
+                check = Call("GET", path, sentinel=True)
+                after, text = browsers["admin"].send(check)
+                tally.add("admin", check, after, text)
                 if after != 200:
                     tally.broken_after_write.append(f"{path} -> {after} after {call}")
 
@@ -247,8 +254,9 @@ def run(args) -> int:
         server = Server(args.server, url, args.workers, args.threads)
         tally = Tally()
         share = -(-args.requests // args.concurrency)
+        deadline = time.monotonic() + args.max_seconds
         with ThreadPoolExecutor(args.concurrency) as pool:
-            jobs = [pool.submit(worker, server.port, args.seed * 1000 + n, share, tally)
+            jobs = [pool.submit(worker, server.port, args.seed * 1000 + n, share, tally, deadline)
                     for n in range(args.concurrency)]
             for job in jobs:
                 job.result()
@@ -267,8 +275,9 @@ def report(args, tally: Tally, log_errors: list[str], seconds: float) -> None:
     fence = "```" if args.markdown else ""
     server = (f"gunicorn {args.workers} workers x {args.threads} threads"
               if args.server == "gunicorn" else "werkzeug threaded")
-    print(f"{fence}\n{args.db}: {tally.requests} requests ({args.requests} fuzzed + sentinel "
-          f"checks), seed {args.seed}, {server}, {args.concurrency} client threads, "
+    stopped = f" (stopped by --max-seconds {args.max_seconds:g})" if tally.stopped_early else ""
+    print(f"{fence}\n{args.db}: {tally.requests} requests ({tally.fuzzed} fuzzed{stopped} + "
+          f"sentinel checks), seed {args.seed}, {server}, {args.concurrency} client threads, "
           f"{seconds:.0f} s")
     for role in ("admin", "member", "anonymous"):
         row = {status: n for (r, status), n in sorted(tally.statuses.items()) if r == role}
@@ -294,6 +303,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--max-seconds", type=float, default=float("inf"),
+                        help="stop sending after this long and report what was sent")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
     if args.server == "gunicorn":

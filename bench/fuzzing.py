@@ -59,6 +59,7 @@ class Call:
     write: bool = False
     csrf: bool = True
     headers: dict[str, str] = field(default_factory=dict)
+    sentinel: bool = False  # a check after a write, not a fuzzed request
 
     def __str__(self) -> str:
         sent = self.body if self.body is not None else self.form
