@@ -19,6 +19,14 @@ class CriteriaError(SegmentsError):
                          for path, msgs in self.errors.items() for msg in msgs)
 
 
+class EvaluationError(CriteriaError):
+    """Criteria that validate, but that the database could not evaluate (a plugin field's
+    SQL it refuses, a value stored before today's checks). Keyed ``criteria``."""
+
+    def __init__(self, message: str):
+        super().__init__({"criteria": [message]})
+
+
 class ValidationError(SegmentsError):
     """Bad input outside the criteria (title, group, page...). ``errors`` maps field to messages."""
 

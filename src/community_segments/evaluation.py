@@ -53,6 +53,11 @@ class Evaluator:
     now: datetime | None = None
     timeout_ms: int | None = None
 
+    def reset(self) -> None:
+        """End the evaluation's transaction after a failed query (PostgreSQL refuses any
+        other statement in an aborted one). The session is the evaluation's own."""
+        self.session.rollback()
+
     def _execute(self, query, what: str = "the segment query"):
         return timeouts.execute(self.session, query, self.timeout_ms, what)
 

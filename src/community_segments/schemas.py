@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from . import text
 from .inputs import DIRECTIONS, MAX_ID, MAX_PAGE, MAX_PER_PAGE
 
 ID = validate.Range(min=1, max=MAX_ID)
@@ -16,6 +17,24 @@ ID = validate.Range(min=1, max=MAX_ID)
 GROUP_REF = {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True,
              "description": "A group id, or (on create) a group name, created when missing; "
                             "null for ungrouped."}
+
+
+class Text(validate.Validator):
+    """The text boundary (:mod:`community_segments.text`) as a marshmallow validator."""
+
+    def __init__(self, max_length: int, multi_line: bool = False):
+        self.max_length, self.multi_line = max_length, multi_line
+
+    def __call__(self, value: str) -> str:
+        found = text.problem(value, max_length=self.max_length, multi_line=self.multi_line)
+        if found:
+            raise ValidationError(f"The text {found}.")
+        return value
+
+
+TITLE = [validate.Length(min=1, max=text.TITLE_MAX), Text(text.TITLE_MAX)]
+DESCRIPTION = Text(text.DESCRIPTION_MAX, multi_line=True)
+GROUP_NAME = [validate.Length(min=1, max=text.GROUP_NAME_MAX), Text(text.GROUP_NAME_MAX)]
 
 
 class GroupRef(fields.Field):
@@ -26,6 +45,8 @@ class GroupRef(fields.Field):
             raise ValidationError("Not a group id or name.")
         if isinstance(value, int):
             ID(value)
+        else:
+            Text(text.GROUP_NAME_MAX)(value)
         return value
 
 
@@ -61,8 +82,8 @@ class AdhocMembersQuery(PagingQuery, CriteriaQuery):
 
 
 class SegmentCreate(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="")
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(load_default="", validate=DESCRIPTION)
     group = GroupRef(load_default=None, allow_none=True, metadata=GROUP_REF)
     criteria = criteria_field(required=True)
 
@@ -70,8 +91,8 @@ class SegmentCreate(Schema):
 class SegmentUpdate(Schema):
     version = fields.Integer(required=True, validate=ID, metadata={
         "description": "The version you read; a stale one gets 409 with the current version."})
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    description = fields.String()
+    title = fields.String(validate=TITLE)
+    description = fields.String(validate=DESCRIPTION)
     group = GroupRef(allow_none=True, metadata=GROUP_REF)
     criteria = criteria_field()
 
@@ -90,7 +111,7 @@ class OverlapQuery(Schema):
 
 
 class GroupName(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=GROUP_NAME)
 
 
 class GroupOrder(Schema):
@@ -140,7 +161,8 @@ class Segment(Schema):
     id = fields.Integer()
     title = fields.String()
     description = fields.String()
-    criteria = fields.Dict()
+    criteria = fields.Raw(metadata={"type": "object", "description": "As stored (a broken "
+                          "segment may hold anything)."})
     sentence = fields.String(allow_none=True, metadata={"description": "The criteria in words."})
     group_id = fields.Integer(allow_none=True)
     position = fields.Integer()

@@ -6,12 +6,15 @@ A leaf of the package's import graph: the web layer, the CLI and the audiences i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from .config import SegmentsConfig
 from .evaluation import Evaluator
@@ -22,6 +25,7 @@ from .service import SegmentService
 
 EXTENSION = "community_segments"
 READ_SESSION = "_segments_read_session"
+_ENGINE_LOCK = threading.Lock()
 
 
 def logged_in() -> bool:
@@ -53,21 +57,50 @@ class SegmentsState:
     config: SegmentsConfig = field(default_factory=SegmentsConfig)
     is_authenticated: Callable[[], bool] = logged_in
     audiences: bool = False
+    _evaluation_engine: Any = field(default=None, repr=False)
 
     def service(self, session: Session | None = None) -> SegmentService:
         session = session or self.db.session
-        evaluator = Evaluator(self.read_session() or session, self.registry, self.view,
+        evaluator = Evaluator(self.evaluation_session(), self.registry, self.view,
                               timeout_ms=self.config.statement_timeout_ms)
         return SegmentService(session, evaluator, self.pm, self.host)
 
-    def read_session(self) -> Session | None:
-        """With ``SEGMENTS_BIND_KEY``: this app context's session on that bind (a replica)."""
-        key = self.config.bind_key
-        if key is None:
-            return None
+    def evaluation_session(self) -> Session:
+        """This app context's session for evaluating segments, on its own connection: on
+        the ``SEGMENTS_BIND_KEY`` bind (a replica) when set, else on the default engine.
+
+        Never the host's ``db.session``: what evaluation sets (``SET LOCAL
+        statement_timeout``, ``jit``) or rolls back after a timeout stays in its own
+        transaction, and the host's pending work in the request is untouched.
+        """
         if READ_SESSION not in g:
-            setattr(g, READ_SESSION, Session(bind=self.db.engines[key]))
+            setattr(g, READ_SESSION, Session(bind=self.evaluation_engine()))
         return g.get(READ_SESSION)
+
+    def evaluation_engine(self) -> sa.Engine:
+        """The bind's engine; without one, an engine of our own on the host's database.
+
+        Its own, and without a pool: a request holds the host's connection while it
+        evaluates, so taking the second connection from the host's pool could exhaust it
+        under load (every request waiting for one another). A fresh connection per
+        request costs a few milliseconds and is closed at the end of the app context.
+        """
+        if self.config.bind_key is not None:
+            return self.db.engines[self.config.bind_key]
+        with _ENGINE_LOCK:
+            if self._evaluation_engine is None:
+                self._evaluation_engine = _own_engine(self.db.engine)
+        return self._evaluation_engine
+
+
+def _own_engine(engine: sa.Engine) -> sa.Engine:
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return engine  # an in-memory database lives on its one connection only
+    own = sa.create_engine(url, poolclass=NullPool)
+    with own.connect():  # the dialect learns the server (MariaDB or MySQL) on connecting
+        pass
+    return own
 
 
 def close_read_session(_exc: BaseException | None = None) -> None:

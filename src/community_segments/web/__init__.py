@@ -15,7 +15,7 @@ from ..history.web import register as register_history
 from ..state import get_state
 from .api import api
 from .pages import pages
-from .security import csrf_token, guard, wants_json
+from .security import csrf_token, finish_response, guard, wants_json
 
 
 def make_blueprint(state) -> Blueprint:
@@ -24,6 +24,7 @@ def make_blueprint(state) -> Blueprint:
     bp.before_request(guard(state))
     bp.context_processor(lambda: {"plugin_failures": state.registry.failures})
     bp.register_error_handler(sa.exc.DBAPIError, _database_error)
+    bp.after_request(finish_response)
     bp.register_blueprint(pages)
     register_history(bp)  # trends on the overview, history on the detail page
     bp.register_blueprint(api, url_prefix="/api")

@@ -12,7 +12,9 @@ from flask import (
     url_for,
 )
 
-from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
+from ..errors import (
+    Conflict, CriteriaError, EvaluationError, NotFound, QueryTimeout, ValidationError,
+)
 from ..inputs import id_list, is_number, optional_int, percent
 from ..query.criteria import Criteria, parse
 from ..state import get_state
@@ -285,6 +287,8 @@ def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
     if criteria is not None:
         try:
             table = _member_table(service, criteria)
+        except EvaluationError as exc:  # valid, but the database refuses its query
+            criteria, problem = None, exc.errors["criteria"][0]
         except ValidationError as exc:
             errors, status = {**exc.errors, **(errors or {})}, 422
     return _rendered(
