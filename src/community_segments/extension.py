@@ -14,7 +14,9 @@ from .hooks import make_plugin_manager
 from .host import Host
 from .members import MemberView
 from .registry import FieldRegistry
+from .query.values import Source
 from .service import SegmentService
+from .suggest import Cache, ValueSuggester
 
 EXTENSION = "community_segments"
 READ_SESSION = "_segments_read_session"
@@ -33,12 +35,21 @@ class SegmentsState:
     is_admin: Callable[[], bool]
     actor: Callable[[], str | None]
     options: dict[str, Any] = field(default_factory=dict)
+    value_cache: Cache = field(default_factory=Cache)
 
     def service(self, session=None) -> SegmentService:
         session = session or self.db.session
         evaluator = Evaluator(self.read_session() or session, self.registry, self.view,
                               timeout_ms=self.options.get("statement_timeout_ms"))
         return SegmentService(session, evaluator, self.pm, self.host)
+
+    def suggester(self) -> ValueSuggester:
+        """Value suggestions over the member base, read where segments are read."""
+        view = self.view
+        members = view.model.__table__ if hasattr(view.model, "__table__") else view.model
+        return ValueSuggester(self.read_session() or self.db.session, self.registry,
+                              Source(members, view.id, view.base), self.value_cache,
+                              timeout_ms=self.options.get("statement_timeout_ms"))
 
     def read_session(self) -> Session | None:
         """With ``SEGMENTS_BIND_KEY``: this app context's session on that bind (a replica)."""

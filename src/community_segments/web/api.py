@@ -236,4 +236,4 @@ def openapi():
     return jsonify(build_spec(current_app))
 
 
-from . import api_groups, api_segments  # noqa: E402,F401  (their routes join this blueprint)
+from . import api_groups, api_segments, api_values  # noqa: E402,F401  (their routes join this blueprint)
