@@ -31,7 +31,7 @@ class Suggestions:
     field: str
     prefix: str
     items: list[dict]  # {"value", "label", "count"}
-    about: bool  # counts estimated from a sample of `sampled` members
+    about: bool  # counts estimated from a sample of `sampled` member ids
     sampled: int | None = None
 
 
@@ -102,20 +102,15 @@ class ValueSuggester:
         return Suggestions(found.key, prefix, items, within is not None, sampled)
 
     def _sample(self):
-        """(condition, scale, members sampled): (None, 1, None) while exact is cheap."""
+        """(sample, scale, ids sampled): (None, 1, None) while exact is cheap."""
         member_id = self.source.member_id
         low, high = self.session.execute(sa.select(sa.func.min(member_id), sa.func.max(member_id))
                                           .select_from(self.source.members)).one()
         if low is None or high - low + 1 <= self.exact_up_to:
             return None, 1.0, None
         windows = id_windows(low, high, self.sample_size)
-        within = in_windows(member_id, windows)
-        query = sa.select(sa.func.count()).select_from(self.source.members).where(within)
-        if self.source.base is not None:
-            query = query.where(self.source.base)
-        sampled = self.session.execute(query).scalar_one()
         covered = sum(hi - lo + 1 for lo, hi in windows)
-        return within, (high - low + 1) / covered, sampled
+        return in_windows(windows), (high - low + 1) / covered, covered
 
     def _rows(self, query):
         return timeouts.execute(self.session, query, self.timeout_ms, "the value suggestions").all()

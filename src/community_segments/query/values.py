@@ -10,7 +10,7 @@ Pure: builds SQL and folds rows; running the query (and sampling, caching) is th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -37,11 +37,14 @@ class Source:
     base: sa.ColumnElement[bool] | None = None
 
 
+Within = Callable[[sa.ColumnElement], sa.ColumnElement[bool]]
+
+
 def values_query(field: FilterField, source: Source, typed: str = "", limit: int | None = None,
-                 within: sa.ColumnElement[bool] | None = None) -> sa.Select:
+                 within: Within | None = None) -> sa.Select:
     """``value, count, starts`` rows of ``field``'s values containing ``typed``.
 
-    ``within`` restricts the members further (a sample); it is applied to the member id.
+    ``within(member_id_column)`` restricts the members further (a sample).
     """
     if field.type not in SUGGESTABLE:
         raise ValueError(f"{field.type} field {field.key!r} has no values to suggest")
@@ -52,7 +55,8 @@ def values_query(field: FilterField, source: Source, typed: str = "", limit: int
         column = field.lookup.name
         joined = joined.join(field.lookup.id.table, field.lookup.key == field.lookup.id)
     count = sa.func.count().label("count")
-    return _grouped(column, count, joined, typed, limit, [source.base, within])
+    return _grouped(column, count, joined, typed, limit,
+                    [source.base, within and within(source.member_id)])
 
 
 def _multi(field, source, typed, limit, within):
@@ -62,17 +66,9 @@ def _multi(field, source, typed, limit, within):
         joined = joined.join(source.members, source.member_id == rel.owner)
         conditions.append(source.base)
     if within is not None:
-        conditions.append(_on(within, source.member_id, rel.owner))
+        conditions.append(within(rel.owner))
     count = sa.func.count(sa.distinct(rel.owner)).label("count")
     return _grouped(rel.value, count, joined, typed, limit, conditions)
-
-
-def _on(condition, member_id, owner):
-    """``condition`` (written over the member id) over ``owner`` instead."""
-    if owner is member_id:
-        return condition
-    return sa.sql.visitors.replacement_traverse(
-        condition, {}, lambda element: owner if element is member_id else None)
 
 
 def _grouped(column, count, joined, typed: str, limit, conditions) -> sa.Select:
@@ -118,5 +114,7 @@ def id_windows(low: int, high: int, size: int, windows: int = 20) -> list[tuple[
     return [(low + int(i * step), low + int(i * step) + width - 1) for i in range(windows)]
 
 
-def in_windows(member_id, windows: list[tuple[int, int]]) -> sa.ColumnElement[bool]:
-    return sa.or_(*(member_id.between(lo, hi) for lo, hi in windows))
+def in_windows(windows: list[tuple[int, int]]) -> Within:
+    """Primary-key range scans, one per window (a multi-index OR on SQLite, a bitmap OR on
+    PostgreSQL), never a scan of every member."""
+    return lambda member_id: sa.or_(*(member_id.between(lo, hi) for lo, hi in windows))
