@@ -17,6 +17,7 @@ from .members import MemberView
 from . import timeouts
 from .query import overview
 from .query.compiler import Compiler
+from .query.references import Resolver
 from .query.tree import Node
 from .registry import FieldRegistry
 
@@ -44,12 +45,14 @@ class Evaluator:
     view: MemberView
     now: datetime | None = None
     timeout_ms: int | None = None
+    resolve: Resolver | None = None  # segment id -> criteria, for references
 
     def _execute(self, query, what: str = "the segment query"):
         return timeouts.execute(self.session, query, self.timeout_ms, what)
 
     def condition(self, tree: Node) -> sa.ColumnElement[bool]:
-        compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC))
+        compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC),
+                            self.resolve)
         return self.view.where_member(compiler.compile(tree))
 
     def _from(self):
@@ -90,7 +93,7 @@ class Evaluator:
 
     def counts(self, trees: Sequence[Node]) -> list[int]:
         """Members matching each tree; each distinct condition is evaluated once."""
-        atoms = overview.Atoms(self.registry)
+        atoms = overview.Atoms(self.registry, self.resolve)
         formulas = [atoms.formula(tree) for tree in trees]
         found = [0] * len(trees)
         for numbers in overview.batches(formulas, overview.MAX_BITS):
@@ -105,7 +108,7 @@ class Evaluator:
 
     def overlap(self, trees: Sequence[Node]) -> list[list[int]]:
         """``matrix[i][j]``: members in both ``trees[i]`` and ``trees[j]`` (diagonal: sizes)."""
-        atoms = overview.Atoms(self.registry)
+        atoms = overview.Atoms(self.registry, self.resolve)
         formulas = [atoms.formula(tree) for tree in trees]
         if not formulas:
             return []

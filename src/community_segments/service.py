@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import signals
-from .errors import Conflict, CriteriaError, NotFound, ValidationError
+from .errors import Conflict, CriteriaError, InUse, NotFound, ValidationError
 from .evaluation import Evaluator, Page
 from .models import Segment, SegmentGroup
 from .query.parse import parse_criteria
+from .query.references import BrokenReference, cycle_message, find_cycle, referenced_ids
 from .query.sentence import describe
 from .query.tree import Group
 from .types import utcnow
@@ -33,6 +34,20 @@ class SegmentCount:
     @property
     def broken(self) -> bool:
         return self.error is not None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What uses a segment: segments that refer to it, and campaigns (their descriptions)."""
+
+    segments: list[Segment]
+    campaigns: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.segments or self.campaigns)
+
+    def lines(self) -> list[str]:
+        return [f"segment {s.title!r} ({s.id})" for s in self.segments] + self.campaigns
 
 
 @dataclass(frozen=True)
@@ -66,19 +81,42 @@ class SegmentService:
         self.registry = evaluator.registry
         self.pm = pm
         self.host = host
+        evaluator.resolve = self.resolve
 
     # -- criteria ---------------------------------------------------------------------
 
     def parse(self, criteria: Any) -> Group:
         return parse_criteria(criteria, self.registry)
 
+    def resolve(self, ident: int) -> Group:
+        """The live criteria of segment ``ident``, for a reference to it."""
+        segment = self.session.get(Segment, ident) if _as_id(ident) else None
+        if segment is None:
+            raise BrokenReference(f"segment {ident} does not exist (deleted?)")
+        try:
+            return self.parse(segment.criteria)
+        except CriteriaError as exc:
+            raise BrokenReference(f"segment {ident} ({segment.title!r}) is broken: "
+                                  f"{exc.one_line()}") from None
+
     def describe(self, criteria: Any) -> str:
-        return describe(self.parse(criteria), self.registry)
+        return describe(self.parse(criteria), self.registry, self._title_of)
+
+    def _title_of(self, ident: int) -> str:
+        segment = self.session.get(Segment, ident) if _as_id(ident) else None
+        return segment.title if segment is not None else f"#{ident} (deleted)"
+
+    def check(self, criteria: Any) -> Group:
+        """Parsed criteria whose references all resolve (no deleted, broken or cyclic one)."""
+        tree = self.parse(criteria)
+        self.evaluator.condition(tree)  # inlines every reference: raises on a broken one
+        return tree
 
     def problem(self, segment: Segment) -> str | None:
-        """Why a stored segment cannot be evaluated (e.g. its field was uninstalled), or None."""
+        """Why a stored segment cannot be evaluated (a field was uninstalled, a segment it
+        refers to was deleted or is broken), or None."""
         try:
-            self.parse(segment.criteria)
+            self.check(segment.criteria)
         except CriteriaError as exc:
             return exc.one_line()
         return None
@@ -102,7 +140,7 @@ class SegmentService:
         trees, problems = {}, {}
         for number, segment in enumerate(segments):
             try:
-                trees[number] = self.parse(segment.criteria)
+                trees[number] = self.check(segment.criteria)
             except CriteriaError as exc:
                 problems[number] = exc.one_line()
         found = dict(zip(trees, self.evaluator.counts(list(trees.values())), strict=True))
@@ -116,7 +154,7 @@ class SegmentService:
         for ident in dict.fromkeys(idents):
             segment = self.get(ident)
             try:
-                trees.append(self.parse(segment.criteria))
+                trees.append(self.check(segment.criteria))
                 segments.append(segment)
             except CriteriaError as exc:
                 broken[segment.id] = exc.one_line()
@@ -137,6 +175,7 @@ class SegmentService:
     def create(self, title: str, criteria: Any, description: str = "",
                group: int | str | None = None, actor: str | None = None) -> Segment:
         tree = self.parse(criteria)
+        self._check_references(tree.to_dict(), None)
         title = self._title(title)
         target = self._group_or_none(group, create=True)
         segment = Segment(title=title, description=description or "", criteria=tree.to_dict(),
@@ -176,18 +215,50 @@ class SegmentService:
         if "group" in changes:  # first: making a new group flushes, before the segment changes
             self.move(segment.id, changes["group"], commit=False, create_group=True)
         if "criteria" in changes:
-            segment.criteria = self.parse(changes["criteria"]).to_dict()
+            criteria = self.parse(changes["criteria"]).to_dict()
+            self._check_references(criteria, segment.id)
+            segment.criteria = criteria
         if "title" in changes:
             segment.title = self._title(changes["title"], exclude=segment.id)
         if "description" in changes:
             segment.description = changes["description"] or ""
 
     def delete(self, ident: int | str) -> None:
+        """Delete a segment nothing uses; one in use is refused (InUse names the uses)."""
         segment = self.get(ident)
+        uses = self.usage(segment)
+        if uses:
+            raise InUse(f"segment {segment.title!r} is in use and cannot be deleted; "
+                        f"used by: {', '.join(uses.lines())}", uses.lines())
         snapshot, segment_id, title = _snapshot(segment), segment.id, segment.title
         self.session.delete(segment)
         self.session.commit()
         signals.segment_deleted.send(snapshot, segment_id=segment_id, title=title)
+
+    def usage(self, segment: Segment) -> Usage:
+        """Segments referring to ``segment`` and campaigns using it as their audience."""
+        answers = signals.audience_usage.send(_snapshot(segment), audience_id=f"segment:{segment.id}")
+        campaigns = [str(use) for _receiver, found in answers for use in found or ()]
+        return Usage(self.referrers(segment.id), campaigns)
+
+    def referrers(self, segment_id: int) -> list[Segment]:
+        """The segments whose criteria refer to ``segment_id`` directly."""
+        return [s for s in self.list_segments()
+                if any(ident == segment_id for _path, ident in referenced_ids(s.criteria))]
+
+    def _check_references(self, criteria: dict, own_id: int | None) -> None:
+        """Every referenced segment exists, and saving closes no cycle (422 naming it)."""
+        stored = dict(self.session.execute(sa.select(Segment.id, Segment.criteria)).tuples().all())
+        for path, ident in referenced_ids(criteria):
+            if ident not in stored and ident != own_id:
+                raise CriteriaError({f"{path}.value": [f"no segment with id {ident}"]})
+        if own_id is None:
+            return  # a new segment: nothing refers to it yet
+        stored.pop(own_id, None)
+        cycle = find_cycle(own_id, criteria, stored)
+        if cycle is not None:
+            path, ids = cycle
+            raise CriteriaError({f"{path}.value": [cycle_message(ids[0], ids[1:])]})
 
     def duplicate(self, ident: int | str, actor: str | None = None) -> Segment:
         original = self.get(ident)

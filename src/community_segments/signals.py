@@ -34,3 +34,8 @@ Sent by a campaign module with ``audience_id=...``; the receiver that owns the i
 an iterable of recipients (dicts with ``id``, ``email``, ``name`` and personalisation
 fields) streamed in batches; the others return None.
 """)
+audience_usage = blinker.signal("campaigns.audience-usage", doc="""
+Sent by this plugin with ``audience_id=...`` (``segment:<id>``) before a segment is
+deleted and for its "Used by" list; campaign modules return a list of short strings
+describing where they use that audience (``"Campaign 'Welcome' (scheduled)"``).
+""")

@@ -66,12 +66,15 @@ BY_TYPE: dict[FieldType, tuple[str, ...]] = {
                      "more_than_days_ago", "is_empty", "is_not_empty"),
     FieldType.BOOLEAN: ("is_true", "is_false"),
     FieldType.MULTI: ("has_any", "has_all", "has_none", "is_empty", "is_not_empty"),
+    FieldType.SEGMENT: ("in", "not_in"),
 }
 
 # Where a type reads better with its own words ("Primary role is Registered user").
 TYPE_LABELS = {
     (FieldType.ENUM, "equals"): "is",
     (FieldType.ENUM, "not_equals"): "is not",
+    (FieldType.SEGMENT, "in"): "in segment",
+    (FieldType.SEGMENT, "not_in"): "not in segment",
 }
 
 
@@ -87,6 +90,7 @@ def operators_for(field_type: FieldType) -> list[Operator]:
 
 MAX_NUMBER = 2**63 - 1  # integers beyond signed 64 bits cannot be bound everywhere
 MAX_DAYS = 365_000  # now - N days must stay after year 1
+MAX_ID = 2**31 - 1  # segment ids are INTEGER columns
 
 
 class BadValue(ValueError):
@@ -121,9 +125,17 @@ def _date(value, field_type):
         raise BadValue(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _segment_id(value, field_type):
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise BadValue(f"{value!r} is not a segment id")
+    return value
+
+
 SCALAR = {
     FieldType.TEXT: _text, FieldType.ENUM: _text, FieldType.MULTI: _text,
-    FieldType.NUMBER: _number, FieldType.DATE: _date,
+    FieldType.NUMBER: _number, FieldType.DATE: _date, FieldType.SEGMENT: _segment_id,
 }
 
 

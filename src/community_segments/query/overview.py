@@ -29,6 +29,7 @@ from ..fields import FieldType, FilterField
 from ..registry import FieldRegistry
 from .compiler import Compiler
 from .fold import fold
+from .references import Inliner, Resolver
 from .tree import Group, Node, Rule
 
 MAX_BITS = 60  # atoms per pass: masks are 64-bit integers on every database
@@ -82,12 +83,25 @@ def bits_of(formula: Formula) -> int:
     return mask
 
 
-class Atoms:
-    """The distinct atoms of a set of trees, numbered in order of appearance."""
+def negate(formula: Formula) -> Formula:
+    """The formula's negation, pushed down to its atoms (atoms are strict, so exact)."""
+    if isinstance(formula, Test):
+        return Test(formula.bit, not formula.truth)
+    match = "any" if formula.match == "all" else "all"
+    return Junction(match, tuple(negate(part) for part in formula.parts))
 
-    def __init__(self, registry: FieldRegistry):
+
+class Atoms:
+    """The distinct atoms of a set of trees, numbered in order of appearance.
+
+    A reference to other segments contributes their atoms (inlined through ``resolve``),
+    so conditions shared with the segments it refers to are evaluated once.
+    """
+
+    def __init__(self, registry: FieldRegistry, resolve: Resolver | None = None):
         self.registry = registry
         self.index: dict[Atom, int] = {}
+        self.inliner = Inliner(resolve)
 
     def formula(self, node: Node, path: str = "") -> Formula:
         if isinstance(node, Group):
@@ -98,6 +112,9 @@ class Atoms:
         if field is None:
             raise CriteriaError({f"{path}.field" if path else "field":
                                  [f"unknown field {node.field!r}"]})
+        if field.type is FieldType.SEGMENT:
+            inside = Junction("any", tuple(self.inliner.inline(node, path, self.formula)))
+            return inside if node.op == "in" else negate(inside)
         return self._rule(field, node)
 
     def _rule(self, field: FilterField, rule: Rule) -> Formula:
@@ -275,8 +292,8 @@ def as_sql(formula: Formula, flags: Sequence[sa.ColumnElement[bool]]) -> sa.Colu
     if isinstance(formula, Test):
         flag = sa.func.coalesce(flags[formula.bit], sa.false())
         return flag if formula.truth else sa.not_(flag)
-    if not formula.parts:
-        return sa.true()
+    if not formula.parts:  # an empty "any" is the negation of an empty "all"
+        return sa.true() if formula.match == "all" else sa.false()
     parts = [as_sql(part, flags) for part in formula.parts]
     return sa.and_(*parts) if formula.match == "all" else sa.or_(*parts)
 
