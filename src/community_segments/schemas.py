@@ -132,6 +132,23 @@ class FieldList(Schema):
     fields = fields.List(fields.Nested(Field))
 
 
+class SegmentRef(Schema):
+    id = fields.Integer()
+    title = fields.String()
+
+
+class UsedBy(Schema):
+    segments = fields.List(fields.Nested(SegmentRef), metadata={
+        "description": "Segments whose criteria refer to this one (`segment in/not_in`)."})
+    campaigns = fields.List(fields.String(), metadata={
+        "description": "Where campaign modules use it (the campaigns.audience-usage signal)."})
+
+
+class InUseError(Schema):
+    message = fields.String(required=True)
+    used_by = fields.List(fields.String(), metadata={"description": "Each use, in words."})
+
+
 class Segment(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -148,6 +165,7 @@ class Segment(Schema):
     updated_at = fields.DateTime()
     created_by = fields.String(allow_none=True)
     updated_by = fields.String(allow_none=True)
+    used_by = fields.Nested(UsedBy, metadata={"description": "Only when one segment is read."})
 
 
 class SegmentList(Schema):

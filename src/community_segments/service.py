@@ -248,7 +248,8 @@ class SegmentService:
 
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
         """Every referenced segment exists, and saving closes no cycle (422 naming it)."""
-        stored = dict(self.session.execute(sa.select(Segment.id, Segment.criteria)).tuples().all())
+        stored = {ident: criteria for ident, criteria in self.session.execute(
+            sa.select(Segment.id, Segment.criteria))}
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
                 raise CriteriaError({f"{path}.value": [f"no segment with id {ident}"]})

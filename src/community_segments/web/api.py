@@ -15,7 +15,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import schemas
 from ..export import plain
-from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, SegmentsError, ValidationError
+from ..errors import Conflict, CriteriaError, InUse, NotFound, QueryTimeout, SegmentsError, ValidationError
 from ..extension import get_state
 from ..query.operators import label, operators_for
 from ..query.parse import flatten_errors, parse_criteria
@@ -108,6 +108,11 @@ def _schema_error(exc: marshmallow.ValidationError):
 @api.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     return error(404, str(exc))
+
+
+@api.errorhandler(InUse)
+def _in_use(exc: InUse):
+    return error(409, str(exc), used_by=exc.uses)
 
 
 @api.errorhandler(Conflict)

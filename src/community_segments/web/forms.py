@@ -6,7 +6,10 @@ import json
 from itertools import groupby
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..errors import CriteriaError, ValidationError
+from ..fields import FieldType
 from ..query.operators import operators_for
 from ..query.tree import Group
 
@@ -23,10 +26,26 @@ def field_catalog(registry, session) -> list[dict]:
 
 
 def _field(field, session) -> dict:
-    return {"key": field.key, "label": field.label, "type": str(field.type),
+    data = {"key": field.key, "label": field.label, "type": str(field.type),
             "choices": field.choice_list(session),
             "operators": [{"key": op.key, "label": op.label, "arity": str(op.arity)}
                           for op in operators_for(field.type)]}
+    if field.choice_labels:
+        data["labels"] = dict(field.choice_labels)
+    if field.type is FieldType.SEGMENT:
+        data["options"] = segment_options(session)
+    return data
+
+
+def segment_options(session) -> list[dict]:
+    """Every segment as a choice for ``segment in``: id, title and group (for optgroups)."""
+    from ..models import Segment, SegmentGroup
+    rows = session.execute(
+        sa.select(Segment.id, Segment.title, SegmentGroup.name).outerjoin(Segment.group)
+        .order_by(SegmentGroup.position.is_(None), SegmentGroup.position, SegmentGroup.id,
+                  Segment.position, Segment.id))
+    return [{"value": ident, "label": title, "group": group or "Ungrouped"}
+            for ident, title, group in rows]
 
 
 def criteria_text(criteria: Any) -> str:

@@ -12,7 +12,7 @@ from flask import (
     url_for,
 )
 
-from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
+from ..errors import Conflict, CriteriaError, InUse, NotFound, QueryTimeout, ValidationError
 from ..extension import get_state
 from . import forms
 from .export import cell, csv_download
@@ -269,7 +269,7 @@ def _fresh(segment_id: int):
     return service.get(segment_id)
 
 
-def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
+def _detail_page(segment, form=None, errors=None, conflict=None, status=200, refused=None):
     service, state = _service(), get_state()
     problem = service.problem(segment)
     table = None
@@ -283,6 +283,7 @@ def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
         sentence=None if problem else service.describe(segment.criteria),
         count=table["page"].total if table else None, total=service.total_members(),
         form=form or {}, errors=errors, conflict=conflict, groups=service.list_groups(),
+        usage=service.usage(segment), refused=refused,
         criteria_text=(form or {}).get("criteria") or forms.criteria_text(segment.criteria),
         catalog=forms.field_catalog(state.registry, service.session))
 
@@ -299,7 +300,10 @@ def duplicate(segment_id: int):
 def delete(segment_id: int):
     segment = _segment_or_404(segment_id)
     title = segment.title
-    _service().delete(segment_id)
+    try:
+        _service().delete(segment_id)
+    except InUse as exc:  # shown where the delete button was, with the list of uses
+        return _detail_page(segment, refused=str(exc), status=409)
     flash(f"Segment {title!r} deleted.")
     return redirect(url_for(".overview"))
 

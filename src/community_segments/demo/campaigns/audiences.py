@@ -6,6 +6,7 @@ import blinker
 
 collect_audiences = blinker.signal("campaigns.collect-audiences")
 resolve_audience = blinker.signal("campaigns.resolve-audience")
+audience_usage = blinker.signal("campaigns.audience-usage")
 
 
 class UnknownAudience(LookupError):
