@@ -41,6 +41,7 @@
     this.live = root.querySelector(".cs-live");
     this.mount = root.querySelector(".cs-builder-root");
     this.previewUrl = root.getAttribute("data-preview-url");
+    this.valuesUrl = root.getAttribute("data-values-url");  /* "…/fields/__key__/values" */
     this.syncUrl = root.hasAttribute("data-sync-url");
     this.fields = {};
     this.catalog = JSON.parse(root.querySelector(".cs-catalog").textContent);
@@ -253,11 +254,12 @@
     var self = this, current = index === null ? rule.value : (rule.value || [])[index], input;
     if (field.type === "enum" && field.choices && index === null) {
       input = el("select", {id: id}, [el("option", {value: "", text: "Choose…"})].concat(field.choices.map(function (c) {
-        return el("option", {value: c, text: c, selected: c === current ? "selected" : null});
+        return el("option", {value: c, text: (field.labels || {})[c] || c, selected: c === current ? "selected" : null});
       })));
     } else {
       var type = {number: "number", date: "date"}[field.type] || "text";
-      input = el("input", {id: id, type: type, value: current === undefined || current === null ? "" : current, step: type === "number" ? "any" : null});
+      input = el("input", {id: id, type: type, value: current === undefined || current === null ? "" : current, step: type === "number" ? "any" : null,
+        "data-cs-suggest": field.type === "text" ? this.suggestUrl(field) : null});
     }
     var update = function () {
       var value = self.convert(field, input.value);
@@ -267,6 +269,10 @@
     };
     input.addEventListener(input.tagName === "SELECT" || input.type === "date" ? "change" : "input", update);
     return labelled(id, label, input);
+  };
+
+  Builder.prototype.suggestUrl = function (field) {
+    return this.valuesUrl ? this.valuesUrl.replace("__key__", encodeURIComponent(field.key)) : null;
   };
 
   Builder.prototype.daysInput = function (rule, id) {
@@ -280,7 +286,8 @@
 
   Builder.prototype.listInput = function (rule, field, id) {
     var self = this, chosen = Array.isArray(rule.value) ? rule.value : [];
-    if (!field.choices) return this.scalarListInput(rule, id);
+    if (field.options) return this.segmentInput(rule, field, id, chosen);
+    if (!field.choices) return this.scalarListInput(rule, id, field);
     if (field.choices.length > 12) {
       var select = el("select", {id: id + "-values", multiple: "multiple", size: "5"}, field.choices.map(function (c) {
         return el("option", {value: c, text: c, selected: chosen.indexOf(c) >= 0 ? "selected" : null});
@@ -303,9 +310,28 @@
     return [boxes];
   };
 
-  Builder.prototype.scalarListInput = function (rule, id) {
+  /* Segments to refer to, grouped as on the overview; values are segment ids. */
+  Builder.prototype.segmentInput = function (rule, field, id, chosen) {
+    var self = this, groups = {}, order = [];
+    field.options.forEach(function (o) {
+      if (!groups[o.group]) { groups[o.group] = el("optgroup", {label: o.group}); order.push(o.group); }
+      groups[o.group].appendChild(el("option", {value: String(o.value), text: o.label,
+        selected: chosen.indexOf(o.value) >= 0 ? "selected" : null}));
+    });
+    var select = el("select", {id: id + "-values", multiple: "multiple", size: String(Math.min(8, field.options.length + order.length) || 2),
+      "class": "cs-segment-select"}, order.map(function (g) { return groups[g]; }));
+    select.addEventListener("change", function () {
+      rule.value = Array.prototype.filter.call(select.options, function (o) { return o.selected; })
+        .map(function (o) { return parseInt(o.value, 10); });
+      self.changed();
+    });
+    return labelled(id + "-values", "Which segments", select);
+  };
+
+  Builder.prototype.scalarListInput = function (rule, id, field) {
     var self = this;
-    var input = el("input", {id: id + "-values", value: (rule.value || []).join(", "), placeholder: "comma, separated"});
+    var input = el("input", {id: id + "-values", value: (rule.value || []).join(", "), placeholder: "comma, separated",
+      "data-cs-suggest": field ? this.suggestUrl(field) : null, "data-cs-suggest-list": field ? "" : null});
     input.addEventListener("input", function () {
       rule.value = input.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean); self.changed();
     });
