@@ -39,24 +39,23 @@ def _rule(field, op, value=None):
     return {"field": field, "op": op, **({} if value is None else {"value": value})}
 
 
-def referring(ids: dict[str, int]) -> list[tuple[str, dict]]:
-    """Six segments on the others: in, not_in, several ids, and one on a referrer."""
+def referring(ids: dict[str, int]):
+    """Six segments on the others: in, not_in, several ids, and one on a referrer (made
+    one by one: ``ids`` gains each as it is created)."""
     def seg(op, *titles):
         return _rule("segment", op, [ids[t] for t in titles])
-    return [
-        ("Champions outside the US", {"match": "all", "rules": [
-            seg("in", "Champions"), _rule("country", "not_equals", "US")]}),
-        ("Regulars not drifting", {"match": "all", "rules": [
-            seg("in", "Regulars"), seg("not_in", "Drifting away")]}),
-        ("New and active", {"match": "all", "rules": [
-            seg("in", "Newcomers", "First contributors"), seg("in", "Active in the last 30 days")]}),
-        ("Engaged employees", {"match": "all", "rules": [
-            seg("in", "Employees"), _rule("post_count", "gte", 1)]}),
-        ("Customers without a badge", {"match": "all", "rules": [
-            seg("not_in", "Employees"), seg("in", "Without a badge")]}),
-        ("Leaders abroad", {"match": "any", "rules": [
-            seg("in", "Champions outside the US"), seg("in", "Regulars")]}),
-    ]
+    yield "Champions outside the US", {"match": "all", "rules": [
+        seg("in", "Champions"), _rule("country", "not_equals", "US")]}
+    yield "Regulars not drifting", {"match": "all", "rules": [
+        seg("in", "Regulars"), seg("not_in", "Drifting away")]}
+    yield "New and active", {"match": "all", "rules": [
+        seg("in", "Newcomers", "First contributors"), seg("in", "Active in the last 30 days")]}
+    yield "Engaged employees", {"match": "all", "rules": [
+        seg("in", "Employees"), _rule("post_count", "gte", 1)]}
+    yield "Customers without a badge", {"match": "all", "rules": [
+        seg("not_in", "Employees"), seg("in", "Without a badge")]}
+    yield "Leaders abroad", {"match": "any", "rules": [
+        seg("in", "Champions outside the US"), seg("in", "Regulars")]}
 
 
 def create_segments(service) -> list:
