@@ -22,7 +22,7 @@ from .query.values import SUGGESTABLE, Source, ValueCount, id_windows, in_window
 MAX_LIMIT = 100
 MAX_TYPED = 200
 EXACT_UP_TO = 200_000  # member ids; beyond, counts come from a sample
-SAMPLE_SIZE = 50_000
+SAMPLE_SIZE = 20_000
 TTL = 30.0  # seconds
 
 
