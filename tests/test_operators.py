@@ -11,9 +11,11 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from community_segments.query import overview
+from community_segments.query import operators, overview
+from community_segments.query.compiler import Compiler
 from community_segments.query.operators import BY_TYPE
 from community_segments.query.parse import parse_criteria
+from community_segments.query.tree import Rule
 
 from community_segments.errors import CriteriaError
 
@@ -332,3 +334,81 @@ def _rules(node):
 def test_now_moves_relative_days(connection, fields):
     later = NOW.replace(day=16)
     assert matching(connection, rule("last_seen", "less_than_days_ago", 10), fields, later) == {"dan", "hal"}
+
+
+# -- the operator table itself --------------------------------------------------------------
+
+# DESIGN.md's operator table, copied by hand: the table must serve exactly these.
+DESIGN_OPERATORS = {
+    "text": ["equals", "not_equals", "contains", "not_contains", "starts_with", "ends_with",
+             "is_empty", "is_not_empty"],
+    "enum": ["equals", "not_equals", "in", "not_in", "is_empty", "is_not_empty"],
+    "number": ["equals", "not_equals", "gt", "gte", "lt", "lte", "between", "is_empty",
+               "is_not_empty"],
+    "date": ["before", "after", "between", "less_than_days_ago", "more_than_days_ago",
+             "is_empty", "is_not_empty"],
+    "boolean": ["is_true", "is_false"],
+    "multi": ["has_any", "has_all", "has_none", "is_empty", "is_not_empty"],
+    "segment": ["in", "not_in"],
+}
+# Operators that also match an empty value (DESIGN.md), each the negation of a positive one.
+NEGATIVES = {"not_equals", "not_contains", "not_in", "has_none", "more_than_days_ago",
+             "is_false", "is_empty"}
+SAMPLE = {"one": {"text": "x", "enum": "x", "number": 1, "date": "2026-01-01"},
+          "list": {"text": ("x",), "enum": ("x",), "multi": ("x",), "segment": (1,)},
+          "range": {"number": (0, 1), "date": ("2026-01-01", "2026-01-02")},
+          "days": {"date": 1}, "none": {}}
+EMPTY = {"text": [None, ""], "enum": [None, ""], "number": [None], "date": [None],
+         "boolean": [None], "multi": [[]], "segment": [None, []]}  # segment: in none
+
+
+def _entries():
+    for kind, spec in operators.TABLE.items():
+        for key, entry in spec.operators.items():
+            yield kind, key, entry
+
+
+def test_the_table_serves_exactly_the_operators_of_design():
+    assert {str(kind): list(ops) for kind, ops in BY_TYPE.items()} == DESIGN_OPERATORS
+
+
+@pytest.mark.parametrize(("kind", "key", "entry"), list(_entries()),
+                         ids=lambda x: str(x) if isinstance(x, str) else "")
+def test_every_entry_has_a_label_sql_and_an_evaluator(kind, key, entry):
+    assert entry.key == key and entry.label.strip()
+    assert operators.operator(kind, key) is entry
+    positive = entry.sql is not None and entry.test is not None
+    derived = entry.twin or entry.each
+    assert positive != bool(derived), "an entry is either built (sql + test) or derived"
+    if entry.twin:
+        twin = operators.operator(kind, entry.twin)
+        assert twin.sql is not None and twin.arity is entry.arity, "twins negate a built one"
+        assert key in NEGATIVES
+    else:
+        assert key not in NEGATIVES, f"{key} matches empty values: it needs a twin"
+    if entry.each:
+        assert entry.arity is operators.Arity.LIST
+        assert operators.operator(kind, entry.each).arity is operators.Arity.LIST
+
+
+@pytest.mark.parametrize(("kind", "key", "entry"), list(_entries()),
+                         ids=lambda x: str(x) if isinstance(x, str) else "")
+def test_on_an_empty_value_positives_fail_and_negatives_match(kind, key, entry):
+    """What makes one twin map enough: a positive never matches an empty value."""
+    value = SAMPLE[str(entry.arity)].get(str(kind))
+    for empty in EMPTY[str(kind)]:
+        result = operators.evaluate(kind, key, empty, value, NOW)
+        assert result is (key in NEGATIVES), (empty, value)
+
+
+def test_the_compiled_sql_reads_the_table(fields):
+    """A negative compiles as "empty or not its twin"; has_all as ANDed has_any."""
+    compiler = Compiler(fields, members.c.id, NOW)
+
+    def sql(field, op, value=None):
+        return str(compiler.rule(fields[field], Rule(field, op, value)).compile(
+            compile_kwargs={"literal_binds": True}))
+    assert sql("karma", "not_equals", 3) == "tm_members.karma IS NULL OR tm_members.karma != 3"
+    assert sql("karma", "is_empty") == "tm_members.karma IS NULL"
+    assert sql("tags", "has_none", ("a",)).startswith("NOT (EXISTS")
+    assert sql("tags", "has_all", ("a", "b")).count("EXISTS") == 2

@@ -1,7 +1,8 @@
 """The compiled SQL agrees with a plain-Python reading of DESIGN.md's semantics.
 
 Random members and random criteria trees (every type and operator, random nesting); the
-reference evaluator below is written from the design, independently of the compiler.
+reference is the operator table's plain-Python evaluators (DESIGN.md's semantics written
+without SQL), which share nothing with the SQL builders but the table's twins.
 SQLite gets many examples, PostgreSQL and MariaDB fewer (they cost a round trip each).
 """
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from community_segments.errors import CriteriaError
+from community_segments.query import operators
 from community_segments.query.compiler import Compiler
 from community_segments.query.operators import BY_TYPE
 from community_segments.query.parse import parse_criteria
@@ -82,7 +84,7 @@ trees = st.recursive(
 ).map(lambda node: node if "rules" in node else {"match": "all", "rules": [node]})
 
 
-# -- the reference: DESIGN.md in Python ---------------------------------------------------
+# -- the reference: DESIGN.md in Python, from the operator table's evaluators ---------------
 
 def evaluate(node, m, segments: dict | None = None) -> bool:
     if "rules" in node:
@@ -97,72 +99,11 @@ def evaluate(node, m, segments: dict | None = None) -> bool:
     return REFERENCE[str(kind)](m[node["field"]], node["op"], node.get("value"))
 
 
-def _text(v, op, arg):
-    empty = v is None or v == ""
-    if op in ("is_empty", "is_not_empty"):
-        return empty == (op == "is_empty")
-    low = (v or "").lower()
-    args = [a.lower() for a in (arg if isinstance(arg, list) else [arg])]
-    positive = {
-        "equals": low == args[0], "not_equals": low == args[0],
-        "in": low in args, "not_in": low in args,
-        "contains": args[0] in low, "not_contains": args[0] in low,
-        "starts_with": low.startswith(args[0]), "ends_with": low.endswith(args[0]),
-    }[op] and v is not None
-    return not positive if op.startswith("not_") else positive
+def _reference(kind):
+    return lambda v, op, arg: operators.evaluate(kind, op, v, arg, NOW)
 
 
-def _number(v, op, arg):
-    if op in ("is_empty", "is_not_empty"):
-        return (v is None) == (op == "is_empty")
-    if op == "not_equals":
-        return v is None or v != arg
-    if v is None:
-        return False
-    if op == "between":
-        return arg[0] <= v <= arg[1]
-    return {"equals": v == arg, "gt": v > arg, "gte": v >= arg, "lt": v < arg,
-            "lte": v <= arg}[op]
-
-
-def _date(v, op, arg):
-    if op in ("is_empty", "is_not_empty"):
-        return (v is None) == (op == "is_empty")
-    if op in ("less_than_days_ago", "more_than_days_ago"):
-        cutoff = NOW - timedelta(days=arg)
-        if isinstance(v, date) and not isinstance(v, datetime):
-            cutoff = cutoff.date()
-        if v is None:
-            return op == "more_than_days_ago"
-        return v >= cutoff if op == "less_than_days_ago" else v < cutoff
-    if v is None:
-        return False
-    day = v.astimezone(UTC).date() if isinstance(v, datetime) else v
-    if op == "between":
-        return date.fromisoformat(arg[0]) <= day <= date.fromisoformat(arg[1])
-    return day < date.fromisoformat(arg) if op == "before" else day > date.fromisoformat(arg)
-
-
-def _boolean(v, op, arg):
-    return (v is True) == (op == "is_true")
-
-
-def _multi(tags, op, arg):
-    have = {t.lower() for t in tags}
-    wanted = {a.lower() for a in arg or ()}
-    return {"is_empty": not have, "is_not_empty": bool(have), "has_any": bool(have & wanted),
-            "has_none": not have & wanted, "has_all": wanted <= have}[op]
-
-
-def _segment(have, op, arg):
-    """``have``: the referenced segments the member is in."""
-    wanted = set(arg) if isinstance(arg, list) else {arg}
-    inside = bool(set(have or ()) & wanted)
-    return inside if op == "in" else not inside
-
-
-REFERENCE = {"text": _text, "enum": _text, "number": _number, "date": _date,
-             "boolean": _boolean, "multi": _multi, "segment": _segment}
+REFERENCE = {str(kind): _reference(kind) for kind in BY_TYPE}
 
 
 # -- SQL side ---------------------------------------------------------------------------------

@@ -14,23 +14,24 @@ from flask import current_app
 
 from . import signals
 from .errors import NotFound
+from .inputs import as_id
+from .query.criteria import Criteria
+from .state import EXTENSION, SegmentsState, get_state
 
 PREFIX = "segment:"
-OPTION = "audiences"
 BATCH_SIZE = 1000
 
 
 def connect(app) -> None:
     """Offer this app's segments as audiences to any campaign module."""
-    from .extension import get_state
-    get_state(app).options[OPTION] = True
+    get_state(app).audiences = True
     signals.collect_audiences.connect(collect)
     signals.resolve_audience.connect(resolve)
 
 
 def _state():
-    state = current_app.extensions.get("community_segments")
-    return state if state is not None and state.options.get(OPTION) else None
+    state = current_app.extensions.get(EXTENSION)
+    return state if state is not None and state.audiences else None
 
 
 def collect(sender, **kwargs) -> list[dict]:
@@ -48,16 +49,15 @@ def resolve(sender, audience_id: str = "", **kwargs) -> Recipients | None:
     state = _state()
     if state is None or not isinstance(audience_id, str) or not audience_id.startswith(PREFIX):
         return None
-    number = audience_id.removeprefix(PREFIX)
-    is_id = number.isascii() and number.isdigit()
+    service, segment_id = state.service(), as_id(audience_id.removeprefix(PREFIX))
     try:
-        segment = state.service().get(int(number)) if is_id else None
+        segment = service.get(segment_id) if segment_id is not None else None
     except NotFound:
         segment = None
     if segment is None:
         raise NotFound(f"audience {audience_id!r} does not exist (deleted?)")
-    state.service().parse(segment.criteria)  # a broken segment fails here, not mid-send
-    return Recipients(state, segment.id, segment.criteria)
+    # parsed once: a broken segment fails here, not mid-send
+    return Recipients(state, segment.id, service.checked(segment))
 
 
 class Recipients:
@@ -67,7 +67,8 @@ class Recipients:
     who match then. Memory holds one batch, whatever the segment's size.
     """
 
-    def __init__(self, state, segment_id: int, criteria: dict, batch_size: int = BATCH_SIZE):
+    def __init__(self, state: SegmentsState, segment_id: int, criteria: Criteria,
+                 batch_size: int = BATCH_SIZE):
         self.state, self.segment_id, self.criteria = state, segment_id, criteria
         self.batch_size = batch_size
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from .catalogue import describe_fields
 from .errors import SegmentsError
 from .export import csv_chunks, json_array_chunks
-from .query.operators import operators_for
+from .query.criteria import Criteria, parse
+from .state import get_state
 
 
 def _state():
-    from .extension import get_state
     return get_state()
 
 
@@ -51,19 +52,21 @@ class OneLineErrorsGroup(click.Group):
             raise OneLineUsageError(exc.format_message()) from None
 
 
-def _criteria(segment: str | None, criteria: str | None):
-    """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file)."""
+def _criteria(segment: str | None, criteria: str | None) -> Criteria:
+    """The criteria of a segment (id or title) or of ``--criteria`` (JSON, or @file),
+    parsed once here."""
     if (segment is None) == (criteria is None):
         # ClickException, not UsageError: bad input gets one line, not usage + help + error
         raise click.ClickException("give either SEGMENT or --criteria JSON")
-    if criteria is not None:
-        if criteria.startswith("@"):
-            try:
-                return Path(criteria[1:]).read_text()
-            except OSError as exc:
-                raise click.ClickException(f"--criteria: {exc}") from None
-        return criteria
-    return _service().get(segment).criteria
+    if criteria is None:
+        service = _service()
+        return service.stored(service.get(segment))
+    if criteria.startswith("@"):
+        try:
+            criteria = Path(criteria[1:]).read_text()
+        except OSError as exc:
+            raise click.ClickException(f"--criteria: {exc}") from None
+    return parse(criteria, _state().registry)
 
 
 @click.group("segments", cls=OneLineErrorsGroup)
@@ -77,9 +80,9 @@ def segments_cli():
 @friendly
 def fields_command(as_json):
     """Every filter field with its type, operators and provider."""
-    rows = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
-             "operators": [op.key for op in operators_for(f.type)], "provider": f.provider}
-            for f in _state().registry]
+    rows = [{"key": f["key"], "label": f["label"], "type": f["type"], "category": f["category"],
+             "operators": [op["key"] for op in f["operators"]], "provider": f["provider"]}
+            for f in describe_fields(_state().registry)]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -144,10 +147,9 @@ def members_command(segment, criteria, fmt):
 @friendly
 def create_command(title, description, group, criteria):
     """Create a segment."""
-    service = _service()
-    segment = service.create(title, _criteria(None, criteria), description, group, actor="cli")
-    click.echo(f"Created segment {segment.id}: {segment.title} "
-               f"({service.count(segment.criteria)} members)")
+    service, parsed = _service(), _criteria(None, criteria)
+    segment = service.create(title, parsed, description, group, actor="cli")
+    click.echo(f"Created segment {segment.id}: {segment.title} ({service.count(parsed)} members)")
 
 
 @segments_cli.command("delete")

@@ -31,6 +31,17 @@ class NotFound(SegmentsError):
     """A segment, group or audience that does not exist."""
 
 
+class MissingGroup(NotFound):
+    """A group named by a change (create, update, move) that does not exist.
+
+    The URL was fine, the input was not: the API answers 422 keyed by ``group``.
+    """
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return {"group": [str(self)]}
+
+
 class Conflict(SegmentsError):
     """A save over a newer version of the same segment (optimistic locking)."""
 

@@ -12,14 +12,22 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from .errors import ValidationError
-from .members import MemberView
 from . import timeouts
+from .inputs import check_page, check_sort
+from .members import MemberView
 from .query import overview
 from .query.compiler import Compiler
+from .query.criteria import Criteria
 from .query.references import Resolver
 from .query.tree import Node
 from .registry import FieldRegistry
+
+# Parsed criteria (or, for the engine's own tests and benchmarks, a bare tree)
+Parsed = Criteria | Node
+
+
+def tree_of(criteria: Parsed) -> Node:
+    return criteria.tree if isinstance(criteria, Criteria) else criteria
 
 
 @dataclass(frozen=True)
@@ -50,16 +58,16 @@ class Evaluator:
     def _execute(self, query, what: str = "the segment query"):
         return timeouts.execute(self.session, query, self.timeout_ms, what)
 
-    def condition(self, tree: Node) -> sa.ColumnElement[bool]:
+    def condition(self, criteria: Parsed) -> sa.ColumnElement[bool]:
         compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC),
                             self.resolve)
-        return self.view.where_member(compiler.compile(tree))
+        return self.view.where_member(compiler.compile(tree_of(criteria)))
 
     def _from(self):
         return self.view.model.__table__ if hasattr(self.view.model, "__table__") else self.view.model
 
-    def count(self, tree: Node) -> int:
-        query = sa.select(sa.func.count()).select_from(self._from()).where(self.condition(tree))
+    def count(self, criteria: Parsed) -> int:
+        query = sa.select(sa.func.count()).select_from(self._from()).where(self.condition(criteria))
         return self._execute(query).scalar_one()
 
     def total(self) -> int:
@@ -72,27 +80,23 @@ class Evaluator:
         names = columns or list(self.view.columns)
         return sa.select(*(self.view.columns[n].label(n) for n in names)).select_from(self._from())
 
-    def members(self, tree: Node, page: int = 1, per_page: int = 50,
+    def members(self, criteria: Parsed, page: int = 1, per_page: int = 50,
                 sort: str = "username", direction: str = "asc") -> Page:
-        if sort not in self.view.sortable:
-            raise ValidationError({"sort": [f"{sort!r} is not sortable; use one of: "
-                                            f"{', '.join(self.view.sortable)}"]})
-        if direction not in ("asc", "desc"):
-            raise ValidationError({"direction": [f"{direction!r} is not 'asc' or 'desc'"]})
-        if page < 1 or not 1 <= per_page <= 500:
-            raise ValidationError({"page": ["page must be >= 1 and per_page 1 to 500"]})
-        condition = self.condition(tree)
+        check_sort(sort, direction, self.view.sortable)
+        check_page(page, per_page)
+        condition = self.condition(criteria)
         column = self.view.columns[sort]
         order = column.asc() if direction == "asc" else column.desc()
         nulls = column.is_(None)  # empty values last whichever the direction, on every database
         query = (self._select().where(condition).order_by(nulls, order, self.view.id)
                  .limit(per_page).offset((page - 1) * per_page))
         items = [dict(row._mapping) for row in self._execute(query)]
-        total = self.count(tree)
+        total = self.count(criteria)
         return Page(items, total, page, per_page, sort, direction)
 
-    def counts(self, trees: Sequence[Node]) -> list[int]:
-        """Members matching each tree; each distinct condition is evaluated once."""
+    def counts(self, criteria: Sequence[Parsed]) -> list[int]:
+        """Members matching each criteria; each distinct condition is evaluated once."""
+        trees = [tree_of(c) for c in criteria]
         atoms = overview.Atoms(self.registry, self.resolve)
         formulas = [atoms.formula(tree) for tree in trees]
         found = [0] * len(trees)
@@ -106,8 +110,9 @@ class Evaluator:
                 found[n] = value
         return found
 
-    def overlap(self, trees: Sequence[Node]) -> list[list[int]]:
-        """``matrix[i][j]``: members in both ``trees[i]`` and ``trees[j]`` (diagonal: sizes)."""
+    def overlap(self, criteria: Sequence[Parsed]) -> list[list[int]]:
+        """``matrix[i][j]``: members in both ``criteria[i]`` and ``[j]`` (diagonal: sizes)."""
+        trees = [tree_of(c) for c in criteria]
         atoms = overview.Atoms(self.registry, self.resolve)
         formulas = [atoms.formula(tree) for tree in trees]
         if not formulas:
@@ -162,10 +167,10 @@ class Evaluator:
                                   self.now or datetime.now(UTC),
                                   self.session.get_bind().dialect.name)
 
-    def stream(self, tree: Node, batch_size: int = 1000,
+    def stream(self, criteria: Parsed, batch_size: int = 1000,
                columns: Sequence[str] | None = None) -> Iterator[dict]:
         """Every matching member in id order, fetched in keyset batches (bounded memory)."""
-        condition = self.condition(tree)
+        condition = self.condition(criteria)
         names = list(columns or self.view.columns)
         if "id" not in names:
             names.insert(0, "id")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +23,6 @@ class MemberView:
     sortable: tuple[str, ...] = ("username", "email", "signed_up", "last_activity")
     base: sa.ColumnElement[bool] | None = None
     name_column: str = "username"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         missing = {"id", "username", "email"} - set(self.columns)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-MAX_ID = 2**31 - 1  # the widest id every database takes; bigger ones are simply unknown
+from .inputs import DIRECTIONS, MAX_ID, MAX_PAGE, MAX_PER_PAGE
+
 ID = validate.Range(min=1, max=MAX_ID)
 
 GROUP_REF = {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True,
@@ -41,10 +42,10 @@ class CriteriaRequest(Schema):
 
 
 class PagingQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     sort = fields.String(load_default="username")
-    direction = fields.String(load_default="asc", validate=validate.OneOf(["asc", "desc"]))
+    direction = fields.String(load_default="asc", validate=validate.OneOf(DIRECTIONS))
 
 
 class CriteriaQuery(Schema):
@@ -114,18 +115,31 @@ class Operator(Schema):
     key = fields.String()
     label = fields.String()
     arity = fields.String(metadata={"enum": ["none", "one", "list", "range", "days"]})
+    value = fields.String(metadata={
+        "enum": ["none", "days", "text", "number", "date", "choice", "segment"],
+        "description": "What each value is: choice means one of the field's choices."})
+
+
+class SegmentOption(Schema):
+    value = fields.Integer(metadata={"description": "The segment id."})
+    label = fields.String(metadata={"description": "Its title."})
+    group = fields.String(metadata={"description": "Its group's name, or Ungrouped."})
 
 
 class Field(Schema):
     key = fields.String()
     label = fields.String()
     type = fields.String(metadata={"enum": ["text", "enum", "number", "date", "boolean",
-                                            "multi"]})
+                                            "multi", "segment"]})
     category = fields.String()
     description = fields.String()
     provider = fields.String()
     operators = fields.List(fields.Nested(Operator))
     choices = fields.List(fields.String(), allow_none=True)
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Readable labels of choices, where the field has them."})
+    options = fields.List(fields.Nested(SegmentOption), metadata={
+        "description": "Field `segment` only: every segment, with its group."})
 
 
 class FieldList(Schema):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,16 +13,21 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import signals
-from .errors import Conflict, CriteriaError, InUse, NotFound, ValidationError
+from .errors import Conflict, CriteriaError, InUse, MissingGroup, NotFound, ValidationError
 from .evaluation import Evaluator, Page
+from .inputs import as_id, percent
 from .models import Segment, SegmentGroup
-from .query.parse import parse_criteria
+from .query.criteria import Criteria, canonical_text, parse
 from .query.references import BrokenReference, cycle_message, find_cycle, referenced_ids
 from .query.sentence import describe
 from .query.tree import Group
 from .types import utcnow
 
 TITLE_MAX = 200
+
+# What the service takes as criteria: a parsed value (the web and CLI parse at their
+# boundary), or a plain dict from Python callers, parsed here once.
+CriteriaInput = Criteria | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class SegmentCount:
     count: int | None
     percent: float | None
     error: str | None = None
+    criteria: Criteria | None = None  # parsed once, for the sentence shown next to the count
 
     @property
     def broken(self) -> bool:
@@ -81,71 +88,100 @@ class SegmentService:
         self.registry = evaluator.registry
         self.pm = pm
         self.host = host
+        self._in_change = False
+        self._parsed: dict[str, Criteria] = {}  # by canonical text: saved, then shown, once
         evaluator.resolve = self.resolve
 
     # -- criteria ---------------------------------------------------------------------
 
-    def parse(self, criteria: Any) -> Group:
-        return parse_criteria(criteria, self.registry)
+    def criteria(self, value: CriteriaInput, prefix: str = "") -> Criteria:
+        """``value`` as parsed criteria: as is when parsed already, else validated once."""
+        parsed = value if isinstance(value, Criteria) else parse(value, self.registry, prefix)
+        self._parsed.setdefault(parsed.text, parsed)
+        return parsed
+
+    def parse(self, value: CriteriaInput) -> Group:
+        """The tree of ``value``; raises CriteriaError."""
+        return self.criteria(value).tree
+
+    def stored(self, segment: Segment) -> Criteria:
+        """A saved segment's criteria; raises CriteriaError when its fields are gone.
+
+        Criteria this service has just parsed (a segment saved in the same request) are
+        not parsed again.
+        """
+        known = self._parsed.get(canonical_text(segment.criteria))
+        return known or self.criteria(segment.criteria)
 
     def resolve(self, ident: int) -> Group:
         """The live criteria of segment ``ident``, for a reference to it."""
-        segment = self.session.get(Segment, ident) if _as_id(ident) else None
+        segment = self.session.get(Segment, ident) if as_id(ident) else None
         if segment is None:
             raise BrokenReference(f"segment {ident} does not exist (deleted?)")
         try:
-            return self.parse(segment.criteria)
+            return self.stored(segment).tree
         except CriteriaError as exc:
             raise BrokenReference(f"segment {ident} ({segment.title!r}) is broken: "
                                   f"{exc.one_line()}") from None
 
-    def describe(self, criteria: Any) -> str:
-        return describe(self.parse(criteria), self.registry, self._title_of)
+    def describe(self, criteria: CriteriaInput) -> str:
+        return describe(self.criteria(criteria).tree, self.registry, self._title_of)
 
     def _title_of(self, ident: int) -> str:
-        segment = self.session.get(Segment, ident) if _as_id(ident) else None
+        segment = self.session.get(Segment, ident) if as_id(ident) else None
         return segment.title if segment is not None else f"#{ident} (deleted)"
 
-    def check(self, criteria: Any) -> Group:
-        """Parsed criteria whose references all resolve (no deleted, broken or cyclic one)."""
-        tree = self.parse(criteria)
-        self.evaluator.condition(tree)  # inlines every reference: raises on a broken one
-        return tree
+    def checked(self, segment: Segment) -> Criteria:
+        """A stored segment's criteria whose references all resolve; raises CriteriaError
+        for an uninstalled field or a deleted, broken or cyclic reference."""
+        parsed = self.stored(segment)
+        self.evaluator.condition(parsed)  # inlines every reference: raises on a broken one
+        return parsed
 
     def problem(self, segment: Segment) -> str | None:
         """Why a stored segment cannot be evaluated (a field was uninstalled, a segment it
         refers to was deleted or is broken), or None."""
         try:
-            self.check(segment.criteria)
+            self.checked(segment)
         except CriteriaError as exc:
             return exc.one_line()
         return None
 
-    def count(self, criteria: Any) -> int:
-        return self.evaluator.count(self.parse(criteria))
+    def count(self, criteria: CriteriaInput) -> int:
+        return self.evaluator.count(self.criteria(criteria))
 
     def total_members(self) -> int:
         return self.evaluator.total()
 
-    def members(self, criteria: Any, **paging) -> Page:
-        return self.evaluator.members(self.parse(criteria), **paging)
+    def members(self, criteria: CriteriaInput, **paging: Any) -> Page:
+        return self.evaluator.members(self.criteria(criteria), **paging)
 
-    def stream_members(self, criteria: Any, **options):
-        return self.evaluator.stream(self.parse(criteria), **options)
+    def stream_members(self, criteria: CriteriaInput, **options: Any) -> Iterator[dict]:
+        return self.evaluator.stream(self.criteria(criteria), **options)
+
+    def difference(self, old: CriteriaInput, new: CriteriaInput) -> tuple[int, int]:
+        """(members in new and not old, members in old and not new), counted in SQL.
+
+        Both are differences of plain counts, so neither needs a negated condition (a NULL-
+        yielding rule would make ``NOT old`` drop members).
+        """
+        old_tree, new_tree = self.parse(old), self.parse(new)
+        both = self.evaluator.count(Group("all", (old_tree, new_tree)))
+        return self.evaluator.count(new_tree) - both, self.evaluator.count(old_tree) - both
 
     def counts(self, segments: Iterable[Segment] | None = None) -> list[SegmentCount]:
         """Member count and share of every segment; a broken one carries its reason."""
         segments = self.list_segments() if segments is None else list(segments)
         total = self.total_members()
-        trees, problems = {}, {}
+        parsed, problems = {}, {}
         for number, segment in enumerate(segments):
             try:
-                trees[number] = self.check(segment.criteria)
+                parsed[number] = self.checked(segment)
             except CriteriaError as exc:
                 problems[number] = exc.one_line()
-        found = dict(zip(trees, self.evaluator.counts(list(trees.values())), strict=True))
+        found = dict(zip(parsed, self.evaluator.counts(list(parsed.values())), strict=True))
         return [SegmentCount(s, None, None, problems[n]) if n in problems
-                else SegmentCount(s, found[n], _percent(found[n], total))
+                else SegmentCount(s, found[n], percent(found[n], total), criteria=parsed[n])
                 for n, s in enumerate(segments)]
 
     def overlap(self, idents: Iterable[int | str]) -> Overlap:
@@ -154,7 +190,7 @@ class SegmentService:
         for ident in dict.fromkeys(idents):
             segment = self.get(ident)
             try:
-                trees.append(self.check(segment.criteria))
+                trees.append(self.checked(segment))
                 segments.append(segment)
             except CriteriaError as exc:
                 broken[segment.id] = exc.one_line()
@@ -172,38 +208,42 @@ class SegmentService:
         """A segment by id or by exact title."""
         return self._find(Segment, Segment.title, ident, "segment with id or title")
 
-    def create(self, title: str, criteria: Any, description: str = "",
+    def create(self, title: str, criteria: CriteriaInput, description: str = "",
                group: int | str | None = None, actor: str | None = None) -> Segment:
-        tree = self.parse(criteria)
-        self._check_references(tree.to_dict(), None)
-        title = self._title(title)
-        target = self._group_or_none(group, create=True)
-        segment = Segment(title=title, description=description or "", criteria=tree.to_dict(),
-                          group_id=target.id if target else None,
-                          position=self._next_position(target), created_by=actor, updated_by=actor)
-        self.session.add(segment)
-        self._commit(title)
+        """A new segment, last in ``group`` (an id, or a name created when missing)."""
+        with self._writing():
+            parsed = self.criteria(criteria)
+            self._check_references(parsed.to_dict(), None)
+            title = self._title(title)
+            target = self._group_or_none(group, create=True)
+            segment = Segment(title=title, description=description or "",
+                              criteria=parsed.to_dict(), group_id=target.id if target else None,
+                              position=self._next_position(target), created_by=actor,
+                              updated_by=actor)
+            self.session.add(segment)
+            self._commit(title)
         signals.segment_created.send(_snapshot(segment), segment_id=segment.id,
                                      title=segment.title, version=segment.version)
         return segment
 
     def update(self, ident: int | str, version: int | None = None, actor: str | None = None,
                **changes: Any) -> Segment:
-        """Change title, description, criteria or group; ``version`` guards against lost updates."""
-        segment = self.get(ident)
-        if version is not None and version != segment.version:
-            raise Conflict(f"segment {segment.title!r} was changed by someone else "
-                           f"(version {segment.version}, yours {version}); reload and retry",
-                           current_version=segment.version)
-        try:
+        """Change title, description, criteria or group; ``version`` guards against lost updates.
+
+        Checked in this order: the segment exists (NotFound), the version (Conflict), then
+        the changes (CriteriaError keyed ``criteria...``, ValidationError, MissingGroup).
+        """
+        with self._writing():
+            segment = self.get(ident)
+            if version is not None and version != segment.version:
+                raise Conflict(f"segment {segment.title!r} was changed by someone else "
+                               f"(version {segment.version}, yours {version}); reload and retry",
+                               current_version=segment.version)
             with self.session.no_autoflush:  # one UPDATE, so one version step, per save
                 self._apply(segment, changes)
-        except Exception:
-            self.session.rollback()  # nothing half-applied survives a refused change
-            raise
-        segment.updated_by = actor
-        segment.updated_at = utcnow()
-        self._commit(segment.title)
+            segment.updated_by = actor
+            segment.updated_at = utcnow()
+            self._commit(segment.title)
         signals.segment_updated.send(_snapshot(segment), segment_id=segment.id,
                                      title=segment.title, version=segment.version)
         return segment
@@ -215,7 +255,7 @@ class SegmentService:
         if "group" in changes:  # first: making a new group flushes, before the segment changes
             self.move(segment.id, changes["group"], commit=False, create_group=True)
         if "criteria" in changes:
-            criteria = self.parse(changes["criteria"]).to_dict()
+            criteria = self.criteria(changes["criteria"], "criteria").to_dict()
             self._check_references(criteria, segment.id)
             segment.criteria = criteria
         if "title" in changes:
@@ -225,19 +265,21 @@ class SegmentService:
 
     def delete(self, ident: int | str) -> None:
         """Delete a segment nothing uses; one in use is refused (InUse names the uses)."""
-        segment = self.get(ident)
-        uses = self.usage(segment)
-        if uses:
-            raise InUse(f"segment {segment.title!r} is in use and cannot be deleted; "
-                        f"used by: {', '.join(uses.lines())}", uses.lines())
-        snapshot, segment_id, title = _snapshot(segment), segment.id, segment.title
-        self.session.delete(segment)
-        self.session.commit()
+        with self._writing():
+            segment = self.get(ident)
+            uses = self.usage(segment)
+            if uses:
+                raise InUse(f"segment {segment.title!r} is in use and cannot be deleted; "
+                            f"used by: {', '.join(uses.lines())}", uses.lines())
+            snapshot, segment_id, title = _snapshot(segment), segment.id, segment.title
+            self.session.delete(segment)
+            self.session.commit()
         signals.segment_deleted.send(snapshot, segment_id=segment_id, title=title)
 
     def usage(self, segment: Segment) -> Usage:
         """Segments referring to ``segment`` and campaigns using it as their audience."""
-        answers = signals.audience_usage.send(_snapshot(segment), audience_id=f"segment:{segment.id}")
+        answers = signals.audience_usage.send(_snapshot(segment),
+                                              audience_id=f"segment:{segment.id}")
         campaigns = [str(use) for _receiver, found in answers for use in found or ()]
         return Usage(self.referrers(segment.id), campaigns)
 
@@ -247,8 +289,9 @@ class SegmentService:
                 if any(ident == segment_id for _path, ident in referenced_ids(s.criteria))]
 
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
-        """Every referenced segment exists, and saving closes no cycle (422 naming it)."""
-        stored = {ident: criteria for ident, criteria in self.session.execute(
+        """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
+        ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
+        stored = {ident: data for ident, data in self.session.execute(
             sa.select(Segment.id, Segment.criteria))}
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
@@ -263,23 +306,26 @@ class SegmentService:
 
     def duplicate(self, ident: int | str, actor: str | None = None) -> Segment:
         original = self.get(ident)
-        return self.create(self._copy_title(original.title), original.criteria,
+        criteria = self.criteria(original.criteria, "criteria")  # a broken one cannot be copied
+        return self.create(self._copy_title(original.title), criteria,
                            original.description, original.group_id, actor)
 
     def move(self, ident: int | str, group: int | str | None, position: int | None = None,
              commit: bool = True, create_group: bool = False) -> Segment:
         """Put a segment in ``group`` (None: ungrouped) at ``position`` (None: last);
-        with ``create_group`` a group name that does not exist yet is created."""
-        segment = self.get(ident)
-        target = self._group_or_none(group, create=create_group)
-        siblings = [s for s in self._members_of(target) if s.id != segment.id]
-        index = len(siblings) if position is None else max(0, min(position, len(siblings)))
-        siblings.insert(index, segment)
-        segment.group = target
-        for pos, sibling in enumerate(siblings):
-            sibling.position = pos
-        if commit:
-            self._commit(segment.title)
+        with ``create_group`` a group name that does not exist yet is created.
+        An unknown segment is NotFound; an unknown group MissingGroup."""
+        with self._writing():
+            segment = self.get(ident)
+            target = self._group_or_none(group, create=create_group)
+            siblings = [s for s in self._members_of(target) if s.id != segment.id]
+            index = len(siblings) if position is None else max(0, min(position, len(siblings)))
+            siblings.insert(index, segment)
+            segment.group = target
+            for pos, sibling in enumerate(siblings):
+                sibling.position = pos
+            if commit:
+                self._commit(segment.title)
         return segment
 
     # -- groups -----------------------------------------------------------------------
@@ -293,46 +339,55 @@ class SegmentService:
         return self._find(SegmentGroup, SegmentGroup.name, ident, "segment group with id or name")
 
     def create_group(self, name: str, commit: bool = True) -> SegmentGroup:
-        name = _name(name, "name")
-        if self.session.scalars(sa.select(SegmentGroup).where(SegmentGroup.name == name)).first():
-            raise ValidationError({"name": [f"a group named {name!r} exists already"]})
-        position = self.session.scalar(sa.select(sa.func.coalesce(sa.func.max(SegmentGroup.position), -1)))
-        group = SegmentGroup(name=name, position=position + 1)
-        self.session.add(group)
-        if commit:
+        with self._writing():
+            name = _name(name, "name")
+            if self.session.scalars(sa.select(SegmentGroup).where(SegmentGroup.name == name)).first():
+                raise ValidationError({"name": [f"a group named {name!r} exists already"]})
+            position = self.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.max(SegmentGroup.position), -1)))
+            group = SegmentGroup(name=name, position=position + 1)
+            self.session.add(group)
+            if commit:
+                self._commit(name, what="group name")
+            else:
+                self.session.flush()
+        return group
+
+    def rename_group(self, ident: int | str, name: Any) -> SegmentGroup:
+        """Rename a group: an unknown group is NotFound before a bad name is refused."""
+        with self._writing():
+            group = self.get_group(ident)
+            name = _name(name, "name")
+            clash = self.session.scalars(sa.select(SegmentGroup).where(
+                SegmentGroup.name == name, SegmentGroup.id != group.id)).first()
+            if clash:
+                raise ValidationError({"name": [f"a group named {name!r} exists already"]})
+            group.name = name
             self._commit(name, what="group name")
-        else:
-            self.session.flush()
         return group
 
-    def rename_group(self, ident: int | str, name: str) -> SegmentGroup:
-        group = self.get_group(ident)
-        name = _name(name, "name")
-        clash = self.session.scalars(sa.select(SegmentGroup).where(
-            SegmentGroup.name == name, SegmentGroup.id != group.id)).first()
-        if clash:
-            raise ValidationError({"name": [f"a group named {name!r} exists already"]})
-        group.name = name
-        self._commit(name, what="group name")
-        return group
-
-    def delete_group(self, ident: int | str) -> None:
-        """Delete a group; its segments move to the end of "Ungrouped", never deleted."""
-        group = self.get_group(ident)
-        ungrouped = self._members_of(None)
-        for offset, segment in enumerate(self._members_of(group)):
-            segment.group = None
-            segment.position = len(ungrouped) + offset
-        self.session.delete(group)
-        self.session.commit()
+    def delete_group(self, ident: int | str) -> str:
+        """Delete a group; its segments move to the end of "Ungrouped", never deleted.
+        Returns the group's name."""
+        with self._writing():
+            group = self.get_group(ident)
+            name = group.name
+            ungrouped = self._members_of(None)
+            for offset, segment in enumerate(self._members_of(group)):
+                segment.group = None
+                segment.position = len(ungrouped) + offset
+            self.session.delete(group)
+            self.session.commit()
+        return name
 
     def reorder_groups(self, ids: list[int]) -> list[SegmentGroup]:
-        groups = {g.id: g for g in self.list_groups()}
-        if sorted(ids) != sorted(groups):
-            raise ValidationError({"ids": ["give every group id exactly once"]})
-        for position, gid in enumerate(ids):
-            groups[gid].position = position
-        self.session.commit()
+        with self._writing():
+            groups = {g.id: g for g in self.list_groups()}
+            if sorted(ids) != sorted(groups):
+                raise ValidationError({"ids": ["give every group id exactly once"]})
+            for position, gid in enumerate(ids):
+                groups[gid].position = position
+            self.session.commit()
         return self.list_groups()
 
     # -- defaults ---------------------------------------------------------------------
@@ -354,17 +409,32 @@ class SegmentService:
                                                definition.get("description", ""),
                                                definition.get("group"), actor=provider))
                     existing.add(title)
-                except (CriteriaError, ValidationError) as exc:
-                    self.session.rollback()
+                except (CriteriaError, ValidationError) as exc:  # rolled back by create
                     skipped.append(f"{title!r} from {provider}: {exc}")
         return created, skipped
 
     # -- helpers ---------------------------------------------------------------------
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A change that fails leaves nothing behind: the session is rolled back here, so
+        callers (pages, API, CLI) never touch it. Nested changes roll back once, outermost."""
+        if self._in_change:
+            yield
+            return
+        self._in_change = True
+        try:
+            yield
+        except Exception:
+            self.session.rollback()
+            raise
+        finally:
+            self._in_change = False
+
     def _find(self, model, name_column, ident: int | str, what: str):
         """A row by id (an int or a string of digits), else by exact name."""
         found = None
-        if (row_id := _as_id(ident)) is not None:
+        if (row_id := as_id(ident)) is not None:
             found = self.session.get(model, row_id)
         if found is None and isinstance(ident, str):
             found = self.session.scalars(sa.select(model).where(name_column == ident)).first()
@@ -395,10 +465,10 @@ class SegmentService:
             return group
         try:
             return self.get_group(group)
-        except NotFound:
+        except NotFound as exc:
             if create and isinstance(group, str) and not group.isdigit():
                 return self.create_group(group, commit=False)
-            raise
+            raise MissingGroup(str(exc)) from None
 
     def _members_of(self, group: SegmentGroup | None) -> list[Segment]:
         where = Segment.group_id.is_(None) if group is None else Segment.group_id == group.id
@@ -428,10 +498,6 @@ def _name(value: Any, key: str) -> str:
     return value
 
 
-def _percent(count: int, total: int) -> float:
-    return round(100.0 * count / total, 1) if total else 0.0
-
-
 @dataclass(frozen=True)
 class SegmentSnapshot:
     """What lifecycle signals carry as sender: plain values, not a live ORM object."""
@@ -447,13 +513,3 @@ class SegmentSnapshot:
 def _snapshot(segment: Segment) -> SegmentSnapshot:
     return SegmentSnapshot(segment.id, segment.title, segment.description,
                            segment.criteria, segment.group_id, segment.version)
-
-
-MAX_ID = 2**31 - 1  # ids are INTEGER columns; larger numbers cannot be bound everywhere
-
-
-def _as_id(ident: int | str) -> int | None:
-    """``ident`` as a row id, or None when it cannot be one (a title, or out of range)."""
-    if isinstance(ident, str) and ident.isascii() and ident.isdigit():
-        ident = int(ident)
-    return ident if isinstance(ident, int) and 0 < ident <= MAX_ID else None

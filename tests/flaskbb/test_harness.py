@@ -176,5 +176,5 @@ def test_project_wheel_declares_the_flaskbb_plugin(tmp_path):
         # FlaskBB's `install` runs a plugin's branch only if <plugin>/migrations exists.
         "community_segments/hosts/flaskbb/migrations/__init__.py",
         "community_segments/migrations/7d2c1b4a9e01_create_segment_tables.py",
-        "community_segments/templates/community_segments/flaskbb_layout.html",
+        "community_segments/hosts/flaskbb/templates/community_segments/flaskbb_layout.html",
     } <= names

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sqlalchemy as sa
 
@@ -79,7 +81,8 @@ def test_a_slow_segment_raises_query_timeout(db_url):
         host_db.session.execute(sa.insert(user), [
             {"username": f"u{i}", "email": f"u{i}@example.com"} for i in range(200)])
         host_db.session.commit()
-        get_state(app).options["statement_timeout_ms"] = 100
+        state = get_state(app)
+        state.config = dataclasses.replace(state.config, statement_timeout_ms=100)
         service = get_state(app).service()
         slow = {"match": "all", "rules": [{"field": "slow", "op": "gt", "value": 0}]}
         with pytest.raises(QueryTimeout, match=r"took longer than 0.1 s; simplify it or add an index"):
@@ -91,7 +94,7 @@ def test_a_slow_segment_raises_query_timeout(db_url):
 
 def test_timeout_is_configurable_and_defaults_to_30_s(db_url):
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test"})
-    assert get_state(app).options["statement_timeout_ms"] == 30_000
+    assert get_state(app).config.statement_timeout_ms == 30_000
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test",
                       "SEGMENTS_STATEMENT_TIMEOUT_MS": 0})
-    assert get_state(app).options["statement_timeout_ms"] is None
+    assert get_state(app).config.statement_timeout_ms is None

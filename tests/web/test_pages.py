@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
 import pytest
 import sqlalchemy as sa
 
+from community_segments import SegmentsConfig
 from community_segments.models import Segment
 
 from .conftest import TOKEN
@@ -307,11 +309,11 @@ def test_a_script_title_renders_as_text(admin, service):
 
 
 def test_standalone_layout_without_a_host_layout(app, admin):
-    options = app.extensions["community_segments"].options
-    options.pop("layout")
+    state = app.extensions["community_segments"]
+    state.config = dataclasses.replace(state.config, layout=SegmentsConfig().layout)
     text = admin.get("/admin/segments/").get_data(as_text=True)
     assert '<body class="cs-standalone">' in text and "Logoipsum Community" not in text
-    options["layout"] = "community_segments/demo_layout.html"
+    state.config = dataclasses.replace(state.config, layout="community_segments/demo_layout.html")
     text = admin.get("/admin/segments/").get_data(as_text=True)
     assert "Logoipsum Community" in text and "cs-standalone" not in text
 

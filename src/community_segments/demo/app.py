@@ -46,10 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     Segments(app, db=db, user_model=Member, member_view=member_view(), plugins=[demo_plugin],
-             host_name="demo", column_fields=False, is_admin=is_admin, actor=actor)
-    app.extensions["community_segments"].options.update(
-        layout="community_segments/demo_layout.html", login_endpoint="login",
-        is_authenticated=lambda: current_member() is not None)
+             host_name="demo", column_fields=False, is_admin=is_admin, actor=actor,
+             is_authenticated=lambda: current_member() is not None,
+             defaults={"layout": "community_segments/demo_layout.html", "login_endpoint": "login"})
     with app.app_context():
         ensure_schema()
     campaigns.init_app(app, is_admin=is_admin)

@@ -42,7 +42,7 @@ def demo_command(users, seed, host, port, no_serve):
     """Create and seed the demo community if empty, add the default segments, and serve it."""
     from flask import current_app
 
-    from ..extension import get_state
+    from ..state import get_state
     from .models import Member, db
     from .seed import ensure_admin, seed_database
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..fields import FilterField, Related
+from ..flywheel import all_of, flywheel_segments, rule
 from ..hooks import hookimpl
 from .countries import COUNTRY_NAMES
 from .models import (
@@ -63,40 +64,15 @@ def demo_fields() -> list[FilterField]:
     ]
 
 
-def _rule(field, op, value=None):
-    return {"field": field, "op": op, **({} if value is None else {"value": value})}
-
-
-def _all(*rules):
-    return {"match": "all", "rules": list(rules)}
-
-
+_rule, _all = rule, all_of
 REGISTERED = _rule("primary_role", "equals", "Registered user")
 EMPLOYEE = _rule("email", "contains", "@logoipsum.com")
-FLYWHEEL = "Adoption flywheel"
 
-FLYWHEEL_SEGMENTS = [
-    {"title": "Newcomers", "group": FLYWHEEL,
-     "description": "Joined in the last 30 days: welcome them and show them around.",
-     "criteria": _all(REGISTERED, _rule("signed_up", "less_than_days_ago", 30))},
-    {"title": "First contributors", "group": FLYWHEEL,
-     "description": "Have posted, but fewer than 10 times: encourage the next step.",
-     "criteria": _all(REGISTERED, _rule("post_count", "between", [1, 9]))},
-    {"title": "Regulars", "group": FLYWHEEL,
-     "description": "10 posts or more and active this month: the community's backbone.",
-     "criteria": _all(REGISTERED, _rule("post_count", "gte", 10),
-                      _rule("last_activity", "less_than_days_ago", 30))},
-    {"title": "Champions", "group": FLYWHEEL,
-     "description": "Top contributors: invite them to speak, moderate and advocate.",
-     "criteria": _all(REGISTERED, {"match": "any", "rules": [
-         _rule("post_count", "gte", 100),
-         _rule("badges", "has_any", ["Top contributor"]),
-         _rule("groups", "has_any", ["Champions"])]})},
-    {"title": "Drifting away", "group": FLYWHEEL,
-     "description": "Have posted before but not been seen for 60 days: win them back.",
-     "criteria": _all(REGISTERED, _rule("post_count", "gte", 1),
-                      _rule("last_activity", "more_than_days_ago", 60))},
-]
+FLYWHEEL_SEGMENTS = flywheel_segments(
+    members=[REGISTERED],
+    champion_signs=[_rule("post_count", "gte", 100),
+                    _rule("badges", "has_any", ["Top contributor"]),
+                    _rule("groups", "has_any", ["Champions"])])
 
 EXAMPLE_SEGMENTS = [
     {"title": "Employees", "group": "People", "description": "Our own staff.",

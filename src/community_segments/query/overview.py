@@ -23,24 +23,17 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import True_
 
 from ..errors import CriteriaError
-from ..fields import FieldType, FilterField
+from ..fields import FieldType, FilterField, Related
 from ..registry import FieldRegistry
 from .compiler import Compiler
-from .fold import fold
+from .operators import TABLE, Subject, operator, values_of
 from .references import Inliner, Resolver
 from .tree import Group, Node, Rule
 
 MAX_BITS = 60  # atoms per pass: masks are 64-bit integers on every database
-
-# negative operator -> the positive one it negates (strictly: NULL counts as false)
-NEGATIONS = {
-    "not_equals": "equals", "not_contains": "contains", "not_in": "in",
-    "more_than_days_ago": "less_than_days_ago", "is_false": "is_true",
-    "has_none": "has_any",
-}
-CASELESS = (FieldType.TEXT, FieldType.ENUM, FieldType.MULTI)
 
 
 @dataclass(frozen=True)
@@ -83,25 +76,13 @@ def bits_of(formula: Formula) -> int:
     return mask
 
 
-def negate(formula: Formula) -> Formula:
-    """The formula's negation, pushed down to its atoms (atoms are strict, so exact)."""
-    if isinstance(formula, Test):
-        return Test(formula.bit, not formula.truth)
-    match = "any" if formula.match == "all" else "all"
-    return Junction(match, tuple(negate(part) for part in formula.parts))
-
-
 class Atoms:
-    """The distinct atoms of a set of trees, numbered in order of appearance.
-
-    A reference to other segments contributes their atoms (inlined through ``resolve``),
-    so conditions shared with the segments it refers to are evaluated once.
-    """
+    """The distinct atoms of a set of trees, numbered in order of appearance."""
 
     def __init__(self, registry: FieldRegistry, resolve: Resolver | None = None):
         self.registry = registry
         self.index: dict[Atom, int] = {}
-        self.inliner = Inliner(resolve)
+        self.inliner = Inliner(resolve)  # references contribute the atoms they refer to
 
     def formula(self, node: Node, path: str = "") -> Formula:
         if isinstance(node, Group):
@@ -112,20 +93,23 @@ class Atoms:
         if field is None:
             raise CriteriaError({f"{path}.field" if path else "field":
                                  [f"unknown field {node.field!r}"]})
-        if field.type is FieldType.SEGMENT:
+        if field.type is FieldType.SEGMENT:  # shared conditions stay one atom each
             inside = Junction("any", tuple(self.inliner.inline(node, path, self.formula)))
-            return inside if node.op == "in" else negate(inside)
+            return inside if operator(field.type, node.op).twin is None else _negated(inside)
         return self._rule(field, node)
 
     def _rule(self, field: FilterField, rule: Rule) -> Formula:
-        op, truth = rule.op, True
-        if op in NEGATIONS:
-            op, truth = NEGATIONS[op], False
-        elif (op, field.type is FieldType.MULTI) in (("is_not_empty", False), ("is_empty", True)):
-            op, truth = ("is_not_empty" if op == "is_empty" else "is_empty"), False
-        if op == "has_all":
-            return Junction("all", tuple(self._test(field, "has_any", (v,)) for v in rule.value))
-        return self._test(field, op, rule.value, truth)
+        return self._op(field, rule.op, rule.value)
+
+    def _op(self, field: FilterField, op: str, value) -> Formula:
+        """The table's twins and ``each`` decompositions make atoms of positives only."""
+        entry = operator(field.type, op)
+        if entry.twin is not None:
+            return _negated(self._op(field, entry.twin, value))
+        if entry.each is not None:
+            return Junction("all", tuple(self._op(field, entry.each, (v,))
+                                         for v in values_of(value)))
+        return self._test(field, op, value)
 
     def _test(self, field: FilterField, op: str, value, truth: bool = True) -> Test:
         atom = Atom(field.key, op, _canonical(field, value))
@@ -135,8 +119,15 @@ class Atoms:
         return len(self.index)
 
 
+def _negated(formula: Formula) -> Formula:
+    if isinstance(formula, Test):
+        return Test(formula.bit, not formula.truth)
+    flipped = "any" if formula.match == "all" else "all"  # De Morgan
+    return Junction(flipped, tuple(_negated(part) for part in formula.parts))
+
+
 def _canonical(field: FilterField, value):
-    if field.type not in CASELESS or value is None:
+    if not TABLE[field.type].caseless or value is None:
         return value
     if isinstance(value, tuple):
         return tuple(sorted({v.lower() for v in value}))
@@ -167,7 +158,8 @@ class MaskQuery:
         bits = {atom: bit for bit, atom in enumerate(atoms)}
         terms = [_bit(self._scalar(atom), bits[atom]) for atom in atoms
                  if self.registry[atom.field].type is not FieldType.MULTI]
-        terms += [_packed(self.registry[key], [(bits[a], a) for a in field_atoms], self.member_id)
+        terms += [_packed(self.registry[key], [(bits[a], a) for a in field_atoms],
+                          self.member_id, self.now)
                   for key, field_atoms in multi.items()]
         return self._grouped(self.members, terms)
 
@@ -179,10 +171,10 @@ class MaskQuery:
         if len(terms) > 62:
             raise ValueError(f"{len(terms)} terms exceed a 64-bit mask")
         mask = sum(terms[1:], terms[0]) if terms else _number(0)
-        inner = sa.select(mask.label("mask")).select_from(joined)
+        query = sa.select(mask.label("mask")).select_from(joined)
         if self.base is not None:
-            inner = inner.where(self.base)
-        inner = inner.subquery("masks")
+            query = query.where(self.base)
+        inner = query.subquery("masks")
         return sa.select(inner.c.mask, sa.func.count()).group_by(inner.c.mask)
 
     def flags(self, atoms: Sequence[Atom]):
@@ -190,7 +182,8 @@ class MaskQuery:
         joined, flags = self.members, []
         for number, atom in enumerate(atoms):
             if self.registry[atom.field].type is FieldType.MULTI:
-                table = _members_with(self.registry[atom.field], atom, f"multi_{number}")
+                table = _members_with(self.registry[atom.field], atom, f"multi_{number}",
+                                      self.now)
                 joined = joined.outerjoin(table, table.c.member_id == self.member_id)
                 flags.append(table.c.member_id.is_not(None))
             else:
@@ -210,24 +203,41 @@ def _by_multi_field(registry: FieldRegistry, atoms: Iterable[Atom]) -> dict[str,
     return found
 
 
-def _has(field: FilterField, atom: Atom) -> sa.ColumnElement[bool]:
-    return fold(field.related.value, *atom.value).in_(atom.value)
+def _related(field: FilterField) -> Related:
+    if field.related is None:
+        raise TypeError(f"field {field.key!r} has no related rows")
+    return field.related
 
 
-def _members_with(field: FilterField, atom: Atom, name: str):
+def _rows_meeting(*conditions) -> sa.ColumnElement[bool]:
+    """A multi operator's ``exists(...)`` taken apart: what one related row must meet."""
+    if not conditions:
+        return sa.true()
+    return conditions[0] if len(conditions) == 1 else sa.and_(*conditions)
+
+
+def _row_condition(field: FilterField, atom: Atom, now: datetime) -> sa.ColumnElement[bool] | None:
+    """The table's SQL of a multi atom as a condition on one related row (None: any row)."""
+    subject = Subject(_related(field).value, now, exists=_rows_meeting)
+    condition = operator(field.type, atom.op).build(subject, atom.value)
+    return None if isinstance(condition, True_) else condition
+
+
+def _members_with(field: FilterField, atom: Atom, name: str, now: datetime):
     """``SELECT DISTINCT owner`` of the related rows that make ``atom`` true."""
-    rel = field.related
+    rel = _related(field)
     query = sa.select(rel.owner.label("member_id")).select_from(rel.selectable)
-    if atom.op == "has_any":
-        query = query.where(_has(field, atom))
+    condition = _row_condition(field, atom, now)
+    if condition is not None:
+        query = query.where(condition)
     return query.distinct().subquery(name)
 
 
-def _packed(field: FilterField, bits: list[tuple[int, Atom]], member_id):
+def _packed(field: FilterField, bits: list[tuple[int, Atom]], member_id, now: datetime):
     """One correlated subquery giving the member's bits of every atom on ``field``."""
-    rel = field.related
-    parts = [sa.func.max(_bit(_has(field, atom), bit)) if atom.op == "has_any" else _number(1 << bit)
-             for bit, atom in bits]
+    rel = _related(field)
+    parts = [_number(1 << bit) if condition is None else sa.func.max(_bit(condition, bit))
+             for bit, condition in ((bit, _row_condition(field, atom, now)) for bit, atom in bits)]
     total = sum(parts[1:], parts[0])
     query = sa.select(total).select_from(rel.selectable).where(rel.owner == member_id).limit(1)
     return sa.func.coalesce(query.scalar_subquery(), _number(0))
@@ -263,7 +273,7 @@ def fold_overlap(formulas: Sequence[Formula], masks: Counter) -> list[list[int]]
 
 
 def _project(formula: Formula, masks: Counter) -> Counter:
-    bits, projected = bits_of(formula), Counter()
+    bits, projected = bits_of(formula), Counter[int]()
     for mask, n in masks.items():
         projected[mask & bits] += n
     return projected

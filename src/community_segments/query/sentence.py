@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..fields import FieldType
 from ..registry import FieldRegistry
-from .operators import OPERATORS, label
+from .operators import Arity, Operator, operator
 from .tree import Node, Rule
 
 EVERYONE = "All members"
@@ -34,25 +34,24 @@ def _rule(rule: Rule, registry: FieldRegistry, title_of: TitleOf) -> str:
     field = registry.get(rule.field)
     if field is None:
         return f"{rule.field} (unknown field) {rule.op.replace('_', ' ')}"
+    entry = operator(field.type, rule.op)
     if field.type is FieldType.SEGMENT:  # "In segment Champions", "Not in segment A or B"
-        titles = [title_of(ident) for ident in rule.value]
-        named = ", ".join(titles[:-1]) + " or " + titles[-1] if len(titles) > 1 else titles[0]
-        return f"{'In' if rule.op == 'in' else 'Not in'} segment {named}"
-    name = field.label
-    value = rule.value
-    match rule.op:
-        case "less_than_days_ago" | "more_than_days_ago":
-            word = "less" if rule.op.startswith("less") else "more"
-            unit = "day" if value == 1 else "days"
-            return f"{name} {word} than {value} {unit} ago"
-        case "between":
-            return f"{name} is between {value[0]} and {value[1]}"
-    op_label = label(field.type, rule.op)
-    if OPERATORS[rule.op].arity == "none":
-        return f"{name} {op_label}"
-    if isinstance(value, tuple | list):
-        glue = " and " if rule.op == "has_all" else " or "
-        value = ", ".join(map(str, value[:-1])) + glue + str(value[-1]) if len(value) > 1 else value[0]
-    return f"{name} {op_label} {value}"
+        phrase = _phrase(entry, [title_of(ident) for ident in rule.value])
+        return phrase[0].upper() + phrase[1:]
+    return f"{field.label} {_phrase(entry, rule.value)}".rstrip()
 
 
+def _phrase(entry: Operator, value) -> str:
+    """The operator's label with its value: "is between 3 and 10", "less than 1 day ago"."""
+    match entry.arity:
+        case Arity.NONE:
+            return entry.label
+        case Arity.DAYS:  # the label says N where the number goes
+            return entry.label.replace("N days", f"{value} {'day' if value == 1 else 'days'}")
+        case Arity.RANGE:
+            return f"{entry.label} {value[0]} and {value[1]}"
+        case Arity.LIST:
+            glue = " and " if entry.each else " or "  # has_all holds for each value
+            *head, last = map(str, value)
+            return f"{entry.label} {', '.join(head) + glue + last if head else last}"
+    return f"{entry.label} {value}"

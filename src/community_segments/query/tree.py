@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -14,7 +13,7 @@ class Rule:
     value: Any = None
 
     def to_dict(self) -> dict:
-        data = {"field": self.field, "op": self.op}
+        data: dict[str, Any] = {"field": self.field, "op": self.op}
         if self.value is not None:
             data["value"] = list(self.value) if isinstance(self.value, tuple) else self.value
         return data
@@ -30,13 +29,3 @@ class Group:
 
 
 Node = Rule | Group
-EVERYONE = Group()
-
-
-def iter_rules(node: Node, path: str = "") -> Iterator[tuple[str, Rule]]:
-    """Every rule of the tree with its path (``rules[1].rules[0]``)."""
-    if isinstance(node, Rule):
-        yield path, node
-        return
-    for index, child in enumerate(node.rules):
-        yield from iter_rules(child, f"{path}.rules[{index}]" if path else f"rules[{index}]")

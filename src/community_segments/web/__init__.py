@@ -8,23 +8,20 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from .api import api
+from .pages import pages
 from .security import csrf_token, guard
-
-URL_PREFIX = "/admin/segments"
 
 
 def make_blueprint(state) -> Blueprint:
     bp = Blueprint("community_segments", __name__, template_folder="../templates",
                    static_folder="../static", static_url_path="/static")
     bp.before_request(guard(state))
-    from .api import api
-    from .pages import pages
     bp.register_blueprint(pages)
     bp.register_blueprint(api, url_prefix="/api")
     return bp
 
 
 def register(app: Flask, state) -> None:
-    prefix = app.config.get("SEGMENTS_URL_PREFIX", URL_PREFIX)
-    app.register_blueprint(make_blueprint(state), url_prefix=prefix)
+    app.register_blueprint(make_blueprint(state), url_prefix=state.config.url_prefix)
     app.jinja_env.globals.setdefault("csrf_token", csrf_token)

@@ -7,7 +7,7 @@ import re
 from flask import Response, stream_with_context
 
 from ..export import csv_chunks
-from ..extension import get_state
+from ..state import get_state
 
 EXPORT_BATCH = 1000
 

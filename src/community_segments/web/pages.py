@@ -13,18 +13,18 @@ from flask import (
 )
 
 from ..errors import Conflict, CriteriaError, InUse, NotFound, QueryTimeout, ValidationError
-from ..extension import get_state
+from ..inputs import id_list, is_number, optional_int, percent
+from ..query.criteria import Criteria, parse
+from ..state import get_state
 from . import forms
 from .export import cell, csv_download
 
 pages = Blueprint("pages", __name__)
-STANDALONE = "community_segments/standalone.html"
-PER_PAGE = 25
 
 
 @pages.context_processor
 def _layout():
-    return {"segments_layout": get_state().options.get("layout", STANDALONE), "cs_url": _url}
+    return {"segments_layout": get_state().config.layout, "cs_url": _url}
 
 
 def _url(**changes) -> str:
@@ -50,6 +50,10 @@ def _service():
 
 def _actor():
     return get_state().actor()
+
+
+def _criteria(text: str | None) -> Criteria:
+    return forms.criteria(text, get_state().registry)
 
 
 def _segment_or_404(ident: int):
@@ -96,12 +100,8 @@ def rename_group(group_id: int):
 
 @pages.post("/groups/<int:group_id>/delete")
 def delete_group(group_id: int):
-    def delete(service):
-        group = service.get_group(group_id)
-        name = group.name
-        service.delete_group(group_id)
-        return name
-    return _group_action(delete, "Group {name!r} deleted; its segments are now ungrouped.")
+    return _group_action(lambda s: s.delete_group(group_id),
+                         "Group {name!r} deleted; its segments are now ungrouped.")
 
 
 def _group_action(action, message: str):
@@ -117,7 +117,6 @@ def _group_action(action, message: str):
 
 
 def _overview_error(exc: ValidationError):
-    _service().session.rollback()
     return _rendered("overview.html", 422, **{**_overview_context(), "errors": exc.errors})
 
 
@@ -128,7 +127,7 @@ def move():
     if not hasattr(data, "get"):
         return jsonify(message="Send a JSON object."), 400
     try:
-        segment, group, position = (forms.optional_int(data.get(name), name)
+        segment, group, position = (optional_int(data.get(name), name)
                                     for name in ("segment", "group", "position"))
         if segment is None:
             raise ValidationError({"segment": ["segment is required"]})
@@ -162,12 +161,11 @@ def save_segment():
     form = request.form
     try:
         segment = _service().create(
-            form.get("title", ""), forms.load_criteria(form.get("criteria")),
+            form.get("title", ""), _criteria(form.get("criteria")),
             form.get("description", ""), forms.group_choice(form), actor=_actor())
     except (CriteriaError, ValidationError) as exc:
         return _members_page(form.get("criteria", ""), errors=exc.errors, form=form)
     except NotFound as exc:  # the picked group is gone
-        _service().session.rollback()
         return _members_page(form.get("criteria", ""), errors={"group": [str(exc)]}, form=form)
     flash(f"Segment {segment.title!r} saved.")
     return redirect(url_for(".detail", segment_id=segment.id))
@@ -177,7 +175,7 @@ def _members_page(text: str, errors: dict | None = None, form=None):
     service, state = _service(), get_state()
     table, status = None, 422 if errors else 200
     try:
-        criteria = forms.load_criteria(text)
+        criteria = _criteria(text)
         sentence = service.describe(criteria)
         table = _member_table(service, criteria)
     except (CriteriaError, ValidationError) as exc:
@@ -188,16 +186,10 @@ def _members_page(text: str, errors: dict | None = None, form=None):
                      groups=service.list_groups(), total=service.total_members())
 
 
-def _per_page() -> int:
-    """``options["per_page"]``: a number, or a callable reading the host's setting."""
-    per_page = get_state().options.get("per_page", PER_PAGE)
-    return per_page() if callable(per_page) else per_page
-
-
 def _member_table(service, criteria):
     view = get_state().view
     paging = forms.paging(request.args, view.sortable, view.name_column)
-    page = service.members(criteria, per_page=_per_page(), **paging)
+    page = service.members(criteria, per_page=get_state().config.rows_per_page(), **paging)
     columns = [name for name in view.columns if name != "id"]
     return {"page": page, "columns": columns, "sortable": view.sortable}
 
@@ -208,12 +200,12 @@ def preview():
     data = forms.json_body(request)
     if not isinstance(data, dict):
         return jsonify(message="Send the criteria as a JSON object."), 400
-    criteria = data.get("criteria", data)
     service = _service()
     try:
+        criteria = parse(data.get("criteria", data), get_state().registry)
         count, total = service.count(criteria), service.total_members()
         result = {"count": count, "total": total, "sentence": service.describe(criteria),
-                  "percent": round(100.0 * count / total, 1) if total else 0.0}
+                  "percent": percent(count, total)}
         result.update(_diff(service, request.args.get("segment"), criteria))
     except CriteriaError as exc:
         return jsonify(message=str(exc), errors=exc.errors), 422
@@ -222,15 +214,17 @@ def preview():
     return jsonify(result)
 
 
-def _diff(service, segment_id: str | None, criteria) -> dict:
+def _diff(service, segment_id: str | None, criteria: Criteria) -> dict:
     if not segment_id:
         return {}
-    if not forms.is_number(segment_id):
+    if not is_number(segment_id):
         raise NotFound(f"no segment with id {segment_id!r}")
     segment = service.get(int(segment_id))
-    if service.problem(segment):
+    try:
+        saved = service.checked(segment)
+    except CriteriaError:
         return {"added": None, "removed": None}
-    added, removed = forms.difference(service, segment.criteria, criteria)
+    added, removed = service.difference(saved, criteria)
     return {"added": added, "removed": removed}
 
 
@@ -249,43 +243,44 @@ def update(segment_id: int):
     form = request.form
     try:
         _service().update(
-            segment_id, version=forms.optional_int(form.get("version"), "version"),
+            segment_id, version=optional_int(form.get("version"), "version"),
             actor=_actor(), title=form.get("title", ""), description=form.get("description", ""),
-            criteria=forms.load_criteria(form.get("criteria")), group=forms.group_choice(form))
-    except Conflict as exc:
-        return _detail_page(_fresh(segment_id), form=form, conflict=str(exc), status=409)
+            criteria=_criteria(form.get("criteria")), group=forms.group_choice(form))
+    except Conflict as exc:  # the service rolled back: the segment reloads as saved
+        return _detail_page(_service().get(segment_id), form=form, conflict=str(exc), status=409)
     except (CriteriaError, ValidationError) as exc:
-        return _detail_page(_fresh(segment_id), form=form, errors=exc.errors, status=422)
+        return _detail_page(_service().get(segment_id), form=form, errors=exc.errors, status=422)
     except NotFound as exc:  # the picked group is gone
-        return _detail_page(_fresh(segment_id), form=form, errors={"group": [str(exc)]},
+        return _detail_page(_service().get(segment_id), form=form, errors={"group": [str(exc)]},
                             status=422)
     flash(f"Segment {segment.title!r} saved.")
     return redirect(url_for(".detail", segment_id=segment_id))
 
 
-def _fresh(segment_id: int):
-    service = _service()
-    service.session.rollback()
-    return service.get(segment_id)
-
-
 def _detail_page(segment, form=None, errors=None, conflict=None, status=200, refused=None):
     service, state = _service(), get_state()
-    problem = service.problem(segment)
-    table = None
-    if not problem:
+    (criteria, problem), table = _stored(service, segment), None
+    if criteria is not None:
         try:
-            table = _member_table(service, segment.criteria)
+            table = _member_table(service, criteria)
         except ValidationError as exc:
             errors, status = {**exc.errors, **(errors or {})}, 422
     return _rendered(
         "detail.html", status, segment=segment, problem=problem, table=table,
-        sentence=None if problem else service.describe(segment.criteria),
+        sentence=None if criteria is None else service.describe(criteria),
         count=table["page"].total if table else None, total=service.total_members(),
         form=form or {}, errors=errors, conflict=conflict, groups=service.list_groups(),
         usage=service.usage(segment), refused=refused,
         criteria_text=(form or {}).get("criteria") or forms.criteria_text(segment.criteria),
         catalog=forms.field_catalog(state.registry, service.session))
+
+
+def _stored(service, segment) -> tuple[Criteria | None, str | None]:
+    """The saved criteria parsed once, or why they cannot be evaluated."""
+    try:
+        return service.checked(segment), None
+    except CriteriaError as exc:
+        return None, exc.one_line()
 
 
 @pages.post("/<int:segment_id>/duplicate")
@@ -313,10 +308,10 @@ def export(segment_id: int):
     """Every member of the segment as CSV, streamed in batches: no size limit."""
     segment = _segment_or_404(segment_id)
     service = _service()
-    problem = service.problem(segment)
-    if problem:
+    criteria, problem = _stored(service, segment)
+    if criteria is None:
         abort(422, f"This segment cannot be evaluated: {problem}")
-    return csv_download(service, segment.criteria, segment.title)
+    return csv_download(service, criteria, segment.title)
 
 
 # -- overlap -----------------------------------------------------------------------------
@@ -340,11 +335,11 @@ def overlap():
 def _overlap_ids(service) -> list[int]:
     group = request.args.get("group")
     if group:
-        if not forms.is_number(group):
+        if not is_number(group):
             raise ValidationError({"group": [f"{group!r} is not a group id"]})
         return [segment.id for segment in service.get_group(int(group)).segments]
     ids = request.args.getlist("ids")
-    return [i for text in ids for i in forms.segment_ids(text)]
+    return [i for text in ids for i in id_list(text)]
 
 
 def _overlap_choices(service) -> dict:

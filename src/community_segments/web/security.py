@@ -45,8 +45,8 @@ def guard(state):
         if not state.is_admin():
             if wants_json():
                 return jsonify(message="Admin permission required."), 403
-            login = state.options.get("login_endpoint")
-            if login and not state.options.get("is_authenticated", lambda: True)():
+            login = state.config.login_endpoint
+            if login and not state.is_authenticated():
                 return redirect(url_for(login, next=request.full_path))
             abort(403)
         if request.method not in SAFE_METHODS and not host_csrf() and not csrf_valid():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Blueprint, Flask, session
 from flask_allows2 import Permission
 from flask_login import current_user
 from flaskbb.extensions import db
@@ -22,7 +22,8 @@ from flaskbb.utils.settings import flaskbb_config
 from pluggy import HookimplMarker
 
 from ...cli import segments_cli
-from ...extension import EXTENSION, Segments
+from ...extension import Segments
+from ...state import EXTENSION
 from .fields import HOST, flaskbb_plugin, member_view
 
 hookimpl = HookimplMarker("flaskbb")
@@ -40,7 +41,7 @@ SETTINGS = {
         "extra": {"min": PER_PAGE[1], "max": PER_PAGE[2]},
     },
 }
-LAYOUT = "community_segments/flaskbb_layout.html"
+LAYOUT = "community_segments/flaskbb_layout.html"  # in this package's templates/
 OVERVIEW = "community_segments.pages.overview"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -83,10 +84,13 @@ def flaskbb_load_migrations():
 def flaskbb_additional_setup(app: Flask, pluggy):
     segments = Segments(db=db, user_model=User, member_view=member_view(),
                         plugins=[flaskbb_plugin], host_name=HOST, column_fields=False,
-                        is_admin=is_admin, actor=actor)
-    state = segments.init_app(app)
-    state.options.update(layout=LAYOUT, login_endpoint=app.config.get("LOGIN_VIEW", "auth.login"),
-                         is_authenticated=is_authenticated, per_page=members_per_page)
+                        is_admin=is_admin, actor=actor, is_authenticated=is_authenticated,
+                        defaults={"layout": LAYOUT, "per_page": members_per_page,
+                                  "login_endpoint": app.config.get("LOGIN_VIEW", "auth.login")})
+    segments.init_app(app)
+    # only FlaskBB needs its layout, so it lives here, served by a route-less blueprint
+    app.register_blueprint(Blueprint("community_segments_flaskbb", __name__,
+                                     template_folder="templates"))
     app.template_context_processors[EXTENSION].append(active_theme)
 
 

@@ -11,6 +11,7 @@ from flaskbb.user.models import Group, User, groups_users
 from flaskbb.utils.helpers import get_available_languages
 
 from ...fields import FilterField, Lookup, Related
+from ...flywheel import all_of, flywheel_segments, rule
 from ...hooks import hookimpl
 from ...members import MemberView
 
@@ -85,39 +86,20 @@ def member_view() -> MemberView:
                       sortable=("username", "email", "signed_up", "last_activity", "post_count"))
 
 
-def _rule(field, op, value=None):
-    return {"field": field, "op": op, **({} if value is None else {"value": value})}
-
-
-def _all(*rules):
-    return {"match": "all", "rules": list(rules)}
-
-
-MEMBER = (_rule("activated", "is_true"), _rule("primary_role", "equals", "Member"))
-FLYWHEEL = "Adoption flywheel"
+MEMBER = (rule("activated", "is_true"), rule("primary_role", "equals", "Member"))
 
 DEFAULT_SEGMENTS = [
-    {"title": "Newcomers", "group": FLYWHEEL,
-     "description": "Activated members who joined in the last 30 days: welcome them.",
-     "criteria": _all(*MEMBER, _rule("signed_up", "less_than_days_ago", 30))},
-    {"title": "First contributors", "group": FLYWHEEL,
-     "description": "Have posted, but fewer than 10 times: encourage the next step.",
-     "criteria": _all(*MEMBER, _rule("post_count", "between", [1, 9]))},
-    {"title": "Regulars", "group": FLYWHEEL,
-     "description": "10 posts or more and seen this month: the forum's backbone.",
-     "criteria": _all(*MEMBER, _rule("post_count", "gte", 10),
-                      _rule("last_activity", "less_than_days_ago", 30))},
-    {"title": "Champions", "group": FLYWHEEL,
-     "description": "100 posts or more, or in the secondary group \"Champions\".",
-     "criteria": _all(*MEMBER, {"match": "any", "rules": [
-         _rule("post_count", "gte", 100), _rule("groups", "has_any", ["Champions"])]})},
-    {"title": "Drifting away", "group": FLYWHEEL,
-     "description": "Have posted before but not been seen for 60 days: win them back.",
-     "criteria": _all(*MEMBER, _rule("post_count", "gte", 1),
-                      _rule("last_activity", "more_than_days_ago", 60))},
+    *flywheel_segments(
+        members=MEMBER,
+        champion_signs=[rule("post_count", "gte", 100), rule("groups", "has_any", ["Champions"])],
+        descriptions={
+            "Newcomers": "Activated members who joined in the last 30 days: welcome them.",
+            "Regulars": "10 posts or more and seen this month: the forum's backbone.",
+            "Champions": "100 posts or more, or in the secondary group \"Champions\".",
+        }),
     {"title": "Pending approval", "group": "Housekeeping",
      "description": "Accounts not activated yet.",
-     "criteria": _all(_rule("activated", "is_false"))},
+     "criteria": all_of(rule("activated", "is_false"))},
 ]
 
 

@@ -1,38 +1,30 @@
 """Segment routes of the JSON API: list, create, read, update, delete, duplicate, move,
-members and CSV export."""
+members, CSV export, the overview and the overlap."""
 
 from __future__ import annotations
 
-from .. import schemas
-from ..errors import NotFound, ValidationError
-from ..extension import get_state
-from .api import api, body, criteria_of, csv_response, dump, member_page, query, service
-from .openapi import apidoc
+from flask import request
+
+from ... import schemas
+from ...service import SegmentCount, SegmentService
+from ..openapi import apidoc
+from .blueprint import api
+from .helpers import actor, body, criteria_of, csv_response, dump, member_page, query, service
 
 SEGMENT = "<int:segment_id>"
 
 
-def segment_json(svc, segment, counted=None) -> dict:
+def segment_json(svc: SegmentService, segment, counted: SegmentCount | None = None) -> dict:
     """A segment with its sentence and count (``counted``: a SegmentCount already known)."""
     counted = counted or svc.counts([segment])[0]
     return {"id": segment.id, "title": segment.title, "description": segment.description,
             "criteria": segment.criteria,
-            "sentence": None if counted.broken else svc.describe(segment.criteria),
+            "sentence": None if counted.criteria is None else svc.describe(counted.criteria),
             "group_id": segment.group_id, "position": segment.position,
             "version": segment.version, "count": counted.count, "percent": counted.percent,
             "error": counted.error, "created_at": segment.created_at,
             "updated_at": segment.updated_at, "created_by": segment.created_by,
             "updated_by": segment.updated_by}
-
-
-def _existing_group(svc, ref) -> None:
-    """A group named in a body must exist (422, not 404: the URL itself is fine)."""
-    if ref is None:
-        return
-    try:
-        svc.get_group(ref)
-    except NotFound as exc:
-        raise ValidationError({"group": [str(exc)]}) from None
 
 
 @api.get("/segments")
@@ -51,7 +43,7 @@ def create_segment():
     data = body(schemas.SegmentCreate)
     svc = service()
     segment = svc.create(data["title"], criteria_of(data["criteria"]), data["description"],
-                         data["group"], actor=get_state().actor())
+                         data["group"], actor=actor())
     return dump(schemas.Segment, segment_json(svc, segment), 201)
 
 
@@ -75,14 +67,11 @@ def used_by(svc, segment) -> dict:
         responses={200: schemas.Segment,
                    409: ("Stale version: reload and retry", schemas.ConflictError)})
 def update_segment(segment_id: int):
+    # The service parses the criteria (once, paths prefixed "criteria") after it found the
+    # segment: an unknown id is a 404 before bad criteria are a 422.
     changes = body(schemas.SegmentUpdate)
     svc = service()
-    svc.get(segment_id)
-    if "criteria" in changes:
-        changes["criteria"] = criteria_of(changes["criteria"])
-    if "group" in changes:
-        _existing_group(svc, changes["group"])
-    segment = svc.update(segment_id, actor=get_state().actor(), **changes)
+    segment = svc.update(segment_id, actor=actor(), **changes)
     return dump(schemas.Segment, segment_json(svc, segment))
 
 
@@ -100,7 +89,7 @@ def delete_segment(segment_id: int):
         responses={201: schemas.Segment})
 def duplicate_segment(segment_id: int):
     svc = service()
-    copy = svc.duplicate(segment_id, actor=get_state().actor())
+    copy = svc.duplicate(segment_id, actor=actor())
     return dump(schemas.Segment, segment_json(svc, copy), 201)
 
 
@@ -110,8 +99,6 @@ def duplicate_segment(segment_id: int):
 def move_segment(segment_id: int):
     data = body(schemas.SegmentMove)
     svc = service()
-    svc.get(segment_id)
-    _existing_group(svc, data["group"])
     segment = svc.move(segment_id, data["group"], data["position"])
     return dump(schemas.Segment, segment_json(svc, segment))
 
@@ -120,13 +107,41 @@ def move_segment(segment_id: int):
 @apidoc("A page of the segment's members, sorted", "segments", query=schemas.PagingQuery,
         responses={200: schemas.MemberPage})
 def segment_members(segment_id: int):
-    segment = service().get(segment_id)
+    svc = service()
+    segment = svc.get(segment_id)
     paging = query(schemas.PagingQuery)
-    return member_page(criteria_of(segment.criteria), paging)
+    return member_page(svc, criteria_of(segment.criteria), paging)
 
 
 @api.get(f"/segments/{SEGMENT}/export.csv")
 @apidoc("The segment's members as CSV, streamed", "segments", responses={200: "text/csv"})
 def export_segment(segment_id: int):
-    segment = service().get(segment_id)
-    return csv_response(criteria_of(segment.criteria), f"segment-{segment.id}.csv")
+    svc = service()
+    segment = svc.get(segment_id)
+    return csv_response(svc, criteria_of(segment.criteria), f"segment-{segment.id}.csv")
+
+
+@api.get("/overview")
+@apidoc("Member count and share of every segment, and the member total", "segments",
+        responses={200: schemas.Overview})
+def overview():
+    svc = service()
+    items = [{"id": c.segment.id, "title": c.segment.title, "group_id": c.segment.group_id,
+              "count": c.count, "percent": c.percent, "error": c.error} for c in svc.counts()]
+    return dump(schemas.Overview, {"total_members": svc.total_members(), "segments": items})
+
+
+@api.get("/overlap")
+@apidoc("Pairwise overlap of segments, with the subsets and duplicates it reveals", "segments",
+        query=schemas.OverlapQuery, responses={200: schemas.OverlapResult})
+def overlap():
+    ids = [part for value in request.args.getlist("ids") for part in value.split(",") if part]
+    result = service().overlap(schemas.OverlapQuery().load({"ids": ids})["ids"])
+    size = len(result.segments)
+    return dump(schemas.OverlapResult, {
+        "segments": [{"id": s.id, "title": s.title, "size": result.matrix[i][i]}
+                     for i, s in enumerate(result.segments)],
+        "matrix": result.matrix,
+        "shares": [[result.share(i, j) for j in range(size)] for i in range(size)],
+        "relations": [{"kind": kind, "a": a.id, "b": b.id} for kind, a, b in result.relations()],
+        "broken": {str(k): v for k, v in result.broken.items()}})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from .. import schemas
-from .api import api, body, dump, service
-from .openapi import apidoc
+from ... import schemas
+from ..openapi import apidoc
+from .blueprint import api
+from .helpers import body, dump, json_object, service
 
 
 def group_json(group) -> dict:
@@ -35,10 +36,11 @@ def create_group():
 @apidoc("Rename a group", "groups", body=schemas.GroupName,
         responses={200: schemas.SegmentGroup})
 def rename_group(group_id: int):
-    svc = service()
-    svc.get_group(group_id)
-    group = svc.rename_group(group_id, body(schemas.GroupName)["name"])
-    return dump(schemas.SegmentGroup, group_json(group))
+    # The service looks the group up before it checks the name: an unknown id is a 404
+    # whatever the body holds.
+    data = json_object()
+    name = data.get("name") if isinstance(data, dict) else None
+    return dump(schemas.SegmentGroup, group_json(service().rename_group(group_id, name)))
 
 
 @api.delete("/groups/<int:group_id>")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..extension import get_state
-from ..suggest import MAX_LIMIT, MAX_TYPED
-from .api import api, dump, query
-from .openapi import apidoc
+from ...state import get_state
+from ...suggest import MAX_LIMIT, MAX_TYPED
+from ..openapi import apidoc
+from .blueprint import api
+from .helpers import dump, query
 
 
 class ValuesQuery(Schema):

@@ -1,0 +1,55 @@
+"""Typed configuration, read from ``app.config`` in one place (:meth:`SegmentsConfig.load`).
+
+Every key is optional. A host adapter passes its own defaults (FlaskBB: its management
+layout and login view); a key set in ``app.config`` wins over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+STANDALONE_LAYOUT = "community_segments/standalone.html"
+
+# app.config key -> SegmentsConfig attribute
+KEYS = {
+    "SEGMENTS_URL_PREFIX": "url_prefix",
+    "SEGMENTS_BIND_KEY": "bind_key",
+    "SEGMENTS_STATEMENT_TIMEOUT_MS": "statement_timeout_ms",
+    "SEGMENTS_PER_PAGE": "per_page",
+    "SEGMENTS_LAYOUT": "layout",
+    "SEGMENTS_LOGIN_ENDPOINT": "login_endpoint",
+}
+
+
+@dataclass(frozen=True)
+class SegmentsConfig:
+    """What an app configures about segments; see the README's "Configuration" table.
+
+    ``per_page`` is a number, or a callable the host uses to read its own setting per
+    request (FlaskBB's plugin settings).
+    """
+
+    url_prefix: str = "/admin/segments"
+    bind_key: str | None = None
+    statement_timeout_ms: int | None = 30_000
+    per_page: int | Callable[[], int] = 25
+    layout: str = STANDALONE_LAYOUT
+    login_endpoint: str | None = None
+
+    @classmethod
+    def load(cls, config: Mapping[str, Any], **host_defaults: Any) -> SegmentsConfig:
+        """The configuration of an app: its ``SEGMENTS_*`` keys over the host's defaults."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(host_defaults) - known
+        if unknown:
+            raise TypeError(f"unknown segments settings {sorted(unknown)}; use {sorted(known)}")
+        values = dict(host_defaults)
+        values.update({attr: config[key] for key, attr in KEYS.items() if key in config})
+        if "statement_timeout_ms" in values:  # 0 or None: no timeout
+            values["statement_timeout_ms"] = int(values["statement_timeout_ms"] or 0) or None
+        return cls(**values)
+
+    def rows_per_page(self) -> int:
+        return self.per_page() if callable(self.per_page) else self.per_page
