@@ -118,6 +118,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))
+    parser.add_argument("--suggestions-only", action="store_true",
+                        help="measure suggestions again, keep the recorded overview")
     args = parser.parse_args(argv)
     url = community_url(args.db, args.members, args.seed, args.pg_url)
     record = {"db": args.db, "members": args.members, "seed": args.seed, "repeat": args.repeat,
@@ -128,15 +130,19 @@ def main(argv=None) -> None:
     from community_segments.extension import get_state
     with app.app_context():
         service = service_for(app, datetime.now(UTC))
-        delete_segments(service)  # left over by an interrupted run
-        try:
-            record["overview"] = overview(service, create_segments(service), args.repeat)
-        finally:
-            delete_segments(service)
+        path = RESULTS / f"{args.db}-{args.members}.json"
+        if args.suggestions_only and path.exists():
+            record["overview"] = json.loads(path.read_text())["overview"]
+            record["overview_when"] = json.loads(path.read_text())["when"]
+        else:
+            delete_segments(service)  # left over by an interrupted run
+            try:
+                record["overview"] = overview(service, create_segments(service), args.repeat)
+            finally:
+                delete_segments(service)
         record["suggestions"] = suggestions(get_state(app), args.repeat)
     record["load_after"] = load()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{args.db}-{args.members}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))
 

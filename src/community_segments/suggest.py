@@ -103,9 +103,12 @@ class ValueSuggester:
 
     def _sample(self):
         """(sample, scale, ids sampled): (None, 1, None) while exact is cheap."""
-        member_id = self.source.member_id
-        low, high = self.session.execute(sa.select(sa.func.min(member_id), sa.func.max(member_id))
-                                          .select_from(self.source.members)).one()
+        member_id, members = self.source.member_id, self.source.members
+        # two scalar subqueries: SQLite reads min() or max() of a key from its index end
+        # only when each stands alone (together they scan the table: 0.4 s at 1M)
+        low, high = self.session.execute(sa.select(
+            sa.select(sa.func.min(member_id)).select_from(members).scalar_subquery(),
+            sa.select(sa.func.max(member_id)).select_from(members).scalar_subquery())).one()
         if low is None or high - low + 1 <= self.exact_up_to:
             return None, 1.0, None
         windows = id_windows(low, high, self.sample_size)
