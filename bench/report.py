@@ -89,7 +89,9 @@ def _references(folder: Path) -> list[str]:
                   f"`{r['command']}` on {r['when']}; {v['database']}, {v['cpus']} CPUs; "
                   f"load average before {r['load_before']}, after {r['load_after']} "
                   f"(a machine shared with other work: absolute times are inflated). "
-                  f"Medians of {r['repeat']} rounds.", "",
+                  f"Medians of {r['repeat']} rounds"
+                  + (f"; the overview rows from the full run of {r['overview_when']}"
+                     if "overview_when" in r else "") + ".", "",
                   "| measure | seconds | ratio |", "|---|---|---|"]
         parts += _rows("overview", r["overview"], "one pass, 24 with 6 references (ours)")
         parts += ["", "| suggestions | first (ms) | cached (ms) | sampled | top value (count) |",
