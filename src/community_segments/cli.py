@@ -197,3 +197,8 @@ def seed_defaults_command():
     for reason in skipped:
         click.echo(f"Skipped {reason}", err=True)
     click.echo(f"{len(created)} default segments created")
+
+
+from .history.cli import register as _register_history  # noqa: E402  (refresh, history)
+
+_register_history(segments_cli, friendly)

@@ -17,7 +17,6 @@ class FieldType(StrEnum):
     DATE = "date"
     BOOLEAN = "boolean"
     MULTI = "multi"
-    SEGMENT = "segment"  # the built-in field `segment`: membership of other segments
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,8 @@ class FilterField:
     ``lookup``: filters then compare the key, which is faster (same results).
     ``choices`` lists the values of enum and multi fields, or is a callable taking a
     SQLAlchemy session and returning them (computed from the database).
-    ``choice_labels`` maps a choice to a readable label ("US" -> "United States (US)").
+    ``choice_labels`` optionally names choices for people (``{"DE": "Germany"}``); pages
+    show "Germany (DE)" while criteria keep the value.
     """
 
     key: str
@@ -78,9 +78,7 @@ class FilterField:
 
     def __post_init__(self):
         object.__setattr__(self, "type", FieldType(self.type))
-        if self.type is FieldType.SEGMENT:
-            pass  # inlined from the referenced segments' criteria, no column of its own
-        elif self.type is FieldType.MULTI:
+        if self.type is FieldType.MULTI:
             if self.related is None:
                 raise ValueError(f"multi field {self.key!r} needs related=Related(...)")
         elif self.column is None:

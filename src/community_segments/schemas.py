@@ -136,8 +136,9 @@ class Field(Schema):
     provider = fields.String()
     operators = fields.List(fields.Nested(Operator))
     choices = fields.List(fields.String(), allow_none=True)
-    labels = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
-        "description": "Readable labels of choices, where the field has them."})
+    choice_labels = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
+                                metadata={"description": "Names of choices for people "
+                                          '({"DE": "Germany"}), where the field has them.'})
     options = fields.List(fields.Nested(SegmentOption), metadata={
         "description": "Field `segment` only: every segment, with its group."})
 

@@ -140,7 +140,8 @@ def _limit(limit) -> int:
 
 
 def _labels(found: FilterField) -> Mapping[str, str]:
-    return getattr(found, "choice_labels", None) or {}
+    """Readable labels of choices: "Germany (DE)" (the value stays what criteria take)."""
+    return {value: f"{name} ({value})" for value, name in (found.choice_labels or {}).items()}
 
 
 def _matches(count: ValueCount, labels: Mapping[str, str], prefix: str) -> bool:

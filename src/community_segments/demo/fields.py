@@ -24,7 +24,6 @@ PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR
 SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
 VN VU WF WS YE YT ZA ZM ZW
 """.split())  # ISO 3166-1 alpha-2
-COUNTRY_LABELS = {code: f"{COUNTRY_NAMES[code]} ({code})" for code in COUNTRIES}
 
 
 def _names(model):
@@ -45,7 +44,7 @@ def demo_fields() -> list[FilterField]:
         FilterField(key="job_title", label="Job title", type="text", column=m.job_title),
         FilterField(key="department", label="Department", type="text", column=m.department),
         FilterField(key="country", label="Country", type="enum", column=m.country,
-                    choices=COUNTRIES, choice_labels=COUNTRY_LABELS),
+                    choices=COUNTRIES, choice_labels=COUNTRY_NAMES),
         FilterField(key="primary_role", label="Primary role", type="enum", category="Roles",
                     column=m.primary_role, choices=PRIMARY_ROLES),
         FilterField(key="custom_roles", label="Custom roles", type="multi", category="Roles",
