@@ -199,3 +199,24 @@ def test_cli_delete_in_use_exits_non_zero_naming_referrers(tmp_path):
     assert result.exit_code == 0 and int(result.output) >= 0
     with app.app_context():
         db.engine.dispose()
+
+
+def test_refresh_evaluates_references_and_skips_broken_ones(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'refresh.sqlite'}")
+    with app.app_context():
+        service = get_state(app).service()
+        base_id = service.create("Base", US).id
+        service.create("Not base", ref("not_in", base_id))
+        service.create("Base and active", ref("in", base_id, extra=[ACTIVE["rules"][0]]))
+        expected = {c.segment.title: c.count for c in service.counts()}
+        ghost = service.create("Ghost", ref("in", base_id))
+        ghost.criteria = ref("in", 4242)  # its target deleted behind the service's back
+        service.session.commit()
+    result = app.test_cli_runner().invoke(args=["segments", "refresh"])
+    assert result.exit_code == 0, result.output
+    counts = {line.split("\t")[0]: int(line.split("\t")[1])
+              for line in result.output.splitlines() if "\t" in line}
+    assert counts == expected
+    assert "Ghost" in result.output and "segment 4242 does not exist" in result.output
+    with app.app_context():
+        db.engine.dispose()
