@@ -66,7 +66,7 @@ def resolve(sender, audience_id: str = "", **kwargs) -> Recipients | None:
     if segment is None:
         raise UnknownAudience(f"audience {audience_id!r} does not exist (deleted?)")
     # parsed once: a broken segment fails here, not mid-send
-    return Recipients(state, segment.id, service.stored(segment))
+    return Recipients(state, segment.id, service.checked(segment))
 
 
 class Recipients:

@@ -175,6 +175,27 @@ def delete_command(segment):
     click.echo(f"Deleted segment {segment_id}: {title}")
 
 
+@segments_cli.command("values")
+@click.argument("field")
+@click.option("--prefix", default="", help="Only values containing this text (starting with it first).")
+@click.option("--limit", default=10, show_default=True, help="At most this many values (1 to 100).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+@friendly
+def values_command(field, prefix, limit, as_json):
+    """The most common values of a text, enum or multi FIELD with their member counts."""
+    found = _state().suggester().suggest(field, prefix, limit)
+    if as_json:
+        click.echo(json.dumps({"field": found.field, "prefix": found.prefix,
+                               "values": found.items, "about": found.about,
+                               "sampled": found.sampled}, indent=2))
+        return
+    for item in found.items:
+        click.echo(f"{item['value']}\t{item['count']}")
+    if found.about:
+        click.echo(f"(counts estimated from a sample of {found.sampled} members)", err=True)
+
+
 @segments_cli.command("seed-defaults")
 @with_appcontext
 @friendly

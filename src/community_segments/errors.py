@@ -88,3 +88,11 @@ class QueryTimeout(SegmentsError):
     def __init__(self, message: str, seconds: float | None = None):
         self.seconds = seconds
         super().__init__(message)
+
+
+class InUse(Conflict):
+    """A segment that other segments or campaigns use; ``uses`` says which."""
+
+    def __init__(self, message: str, uses: list[str]):
+        self.uses = uses
+        super().__init__(message)

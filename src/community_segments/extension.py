@@ -42,7 +42,8 @@ class Segments:
         self.db = db
         self.user_model = user_model
         self.member_view = member_view or MemberView.for_model(user_model)
-        self.plugins = list(plugins)
+        from .hooks.segments import segment_plugin
+        self.plugins = [segment_plugin, *plugins]  # the field `segment`, on every host
         if column_fields:
             from .hooks.columns import columns_plugin
             self.plugins.append(columns_plugin)

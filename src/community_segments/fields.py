@@ -21,6 +21,7 @@ class FieldType(StrEnum):
     DATE = "date"
     BOOLEAN = "boolean"
     MULTI = "multi"
+    SEGMENT = "segment"  # the built-in field `segment`: membership of other segments
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,9 @@ class FilterField:
 
     def __post_init__(self):
         object.__setattr__(self, "type", FieldType(self.type))
-        if self.type is FieldType.MULTI:
+        if self.type is FieldType.SEGMENT:
+            pass  # inlined from the referenced segments' criteria, no column of its own
+        elif self.type is FieldType.MULTI:
             if self.related is None:
                 raise FieldDefinitionError(f"multi field {self.key!r} needs related=Related(...)")
         elif self.column is None:

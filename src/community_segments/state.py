@@ -21,7 +21,9 @@ from .evaluation import Evaluator
 from .host import Host
 from .members import MemberView
 from .registry import FieldRegistry
+from .query.values import Source
 from .service import SegmentService
+from .suggest import Cache, ValueSuggester
 
 EXTENSION = "community_segments"
 READ_SESSION = "_segments_read_session"
@@ -57,6 +59,7 @@ class SegmentsState:
     config: SegmentsConfig = field(default_factory=SegmentsConfig)
     is_authenticated: Callable[[], bool] = logged_in
     audiences: bool = False
+    value_cache: Cache = field(default_factory=Cache)
     _evaluation_engine: Any = field(default=None, repr=False)
 
     def service(self, session: Session | None = None) -> SegmentService:
@@ -64,6 +67,14 @@ class SegmentsState:
         evaluator = Evaluator(self.evaluation_session(), self.registry, self.view,
                               timeout_ms=self.config.statement_timeout_ms)
         return SegmentService(session, evaluator, self.pm, self.host)
+
+    def suggester(self) -> ValueSuggester:
+        """Value suggestions over the member base, read where segments are read."""
+        view = self.view
+        members = view.model.__table__ if hasattr(view.model, "__table__") else view.model
+        return ValueSuggester(self.evaluation_session(), self.registry,
+                              Source(members, view.id, view.base), self.value_cache,
+                              timeout_ms=self.config.statement_timeout_ms)
 
     def evaluation_session(self) -> Session:
         """This app context's session for evaluating segments, on its own connection: on
