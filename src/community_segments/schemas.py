@@ -137,24 +137,52 @@ class Operator(Schema):
     label = fields.String()
     arity = fields.String(metadata={"enum": ["none", "one", "list", "range", "days"]})
     value = fields.String(metadata={
-        "enum": ["none", "days", "text", "number", "date", "choice"],
+        "enum": ["none", "days", "text", "number", "date", "choice", "segment"],
         "description": "What each value is: choice means one of the field's choices."})
+
+
+class SegmentOption(Schema):
+    value = fields.Integer(metadata={"description": "The segment id."})
+    label = fields.String(metadata={"description": "Its title."})
+    group = fields.String(metadata={"description": "Its group's name, or Ungrouped."})
 
 
 class Field(Schema):
     key = fields.String()
     label = fields.String()
     type = fields.String(metadata={"enum": ["text", "enum", "number", "date", "boolean",
-                                            "multi"]})
+                                            "multi", "segment"]})
     category = fields.String()
     description = fields.String()
     provider = fields.String()
     operators = fields.List(fields.Nested(Operator))
     choices = fields.List(fields.String(), allow_none=True)
+    choice_labels = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
+                                metadata={"description": "Names of choices for people "
+                                          '({"DE": "Germany"}), where the field has them.'})
+    options = fields.List(fields.Nested(SegmentOption), metadata={
+        "description": "Field `segment` only: every segment, with its group."})
 
 
 class FieldList(Schema):
     fields = fields.List(fields.Nested(Field))
+
+
+class SegmentRef(Schema):
+    id = fields.Integer()
+    title = fields.String()
+
+
+class UsedBy(Schema):
+    segments = fields.List(fields.Nested(SegmentRef), metadata={
+        "description": "Segments whose criteria refer to this one (`segment in/not_in`)."})
+    campaigns = fields.List(fields.String(), metadata={
+        "description": "Where campaign modules use it (the campaigns.audience-usage signal)."})
+
+
+class InUseError(Schema):
+    message = fields.String(required=True)
+    used_by = fields.List(fields.String(), metadata={"description": "Each use, in words."})
 
 
 class Segment(Schema):
@@ -174,6 +202,7 @@ class Segment(Schema):
     updated_at = fields.DateTime()
     created_by = fields.String(allow_none=True)
     updated_by = fields.String(allow_none=True)
+    used_by = fields.Nested(UsedBy, metadata={"description": "Only when one segment is read."})
 
 
 class SegmentList(Schema):
@@ -193,6 +222,11 @@ class SegmentCount(Schema):
 class Overview(Schema):
     total_members = fields.Integer()
     segments = fields.List(fields.Nested(SegmentCount))
+
+
+class CsrfToken(Schema):
+    csrf_token = fields.String(metadata={"description": "send it as the X-CSRFToken header"})
+    header = fields.String(metadata={"example": "X-CSRFToken"})
 
 
 class Count(Schema):

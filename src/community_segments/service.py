@@ -15,11 +15,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import guarded, signals, text
-from .errors import Conflict, CriteriaError, MissingGroup, NotFound, ValidationError
+from .errors import Conflict, CriteriaError, InUse, MissingGroup, NotFound, ValidationError
 from .evaluation import Evaluator, Page
 from .inputs import as_id, percent
 from .models import Segment, SegmentGroup
 from .query.criteria import Criteria, parse
+from .query.references import BrokenReference, cycle_message, find_cycle, referenced_ids
 from .query.sentence import describe
 from .query.tree import Group
 from .types import utcnow
@@ -66,6 +67,20 @@ class SegmentCount:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What uses a segment: segments that refer to it, and campaigns (their descriptions)."""
+
+    segments: list[Segment]
+    campaigns: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.segments or self.campaigns)
+
+    def lines(self) -> list[str]:
+        return [f"segment {s.title!r} ({s.id})" for s in self.segments] + self.campaigns
+
+
+@dataclass(frozen=True)
 class Overlap:
     segments: list[Segment]
     matrix: list[list[int]]
@@ -98,6 +113,7 @@ class SegmentService:
         self.host = host
         self._in_change = False
         self._new_group: str | None = None  # a group this write creates (see _commit)
+        evaluator.resolve = self.resolve
 
     # -- criteria ---------------------------------------------------------------------
 
@@ -120,13 +136,36 @@ class SegmentService:
             raise CriteriaError({"": [f"the stored criteria cannot be read "
                                       f"({type(exc).__name__})"]}) from exc
 
+    def resolve(self, ident: int) -> Group:
+        """The live criteria of segment ``ident``, for a reference to it."""
+        segment = self.session.get(Segment, ident) if as_id(ident) else None
+        if segment is None:
+            raise BrokenReference(f"segment {ident} does not exist (deleted?)")
+        try:
+            return self.stored(segment).tree
+        except CriteriaError as exc:
+            raise BrokenReference(f"segment {ident} ({segment.title!r}) is broken: "
+                                  f"{exc.one_line()}") from None
+
     def describe(self, criteria: CriteriaInput) -> str:
-        return describe(self.criteria(criteria).tree, self.registry)
+        return describe(self.criteria(criteria).tree, self.registry, self._title_of)
+
+    def _title_of(self, ident: int) -> str:
+        segment = self.session.get(Segment, ident) if as_id(ident) else None
+        return segment.title if segment is not None else f"#{ident} (deleted)"
+
+    def checked(self, segment: Segment) -> Criteria:
+        """A stored segment's criteria whose references all resolve; raises CriteriaError
+        for an uninstalled field or a deleted, broken or cyclic reference."""
+        parsed = self.stored(segment)
+        self.evaluator.condition(parsed)  # inlines every reference: raises on a broken one
+        return parsed
 
     def problem(self, segment: Segment) -> str | None:
-        """Why a stored segment cannot be evaluated (e.g. its field was uninstalled), or None."""
+        """Why a stored segment cannot be evaluated (a field was uninstalled, a segment it
+        refers to was deleted or is broken), or None."""
         try:
-            self.stored(segment)
+            self.checked(segment)
         except CriteriaError as exc:
             return exc.one_line()
         return None
@@ -167,7 +206,7 @@ class SegmentService:
         parsed, problems = {}, {}
         for number, segment in enumerate(segments):
             try:
-                parsed[number] = self.stored(segment)
+                parsed[number] = self.checked(segment)
             except CriteriaError as exc:
                 problems[number] = exc.one_line()
         found, refused = guarded.counts(self.evaluator, parsed)
@@ -182,7 +221,7 @@ class SegmentService:
         for ident in dict.fromkeys(idents):
             segment = self.get(ident)
             try:
-                trees.append(self.stored(segment))
+                trees.append(self.checked(segment))
                 segments.append(segment)
             except CriteriaError as exc:
                 broken[segment.id] = exc.one_line()
@@ -216,6 +255,7 @@ class SegmentService:
         """A new segment, last in ``group`` (an id, or a name created when missing)."""
         with self._writing():
             parsed = self.criteria(criteria)
+            self._check_references(parsed.to_dict(), None)
             title = self._title(title)
             description = text.description(description)
             target = self._group_or_none(group, create=True)
@@ -259,19 +299,54 @@ class SegmentService:
         if "group" in changes:  # first: making a new group flushes, before the segment changes
             self.move(segment.id, changes["group"], commit=False, create_group=True)
         if "criteria" in changes:
-            segment.criteria = self.criteria(changes["criteria"], "criteria").to_dict()
+            criteria = self.criteria(changes["criteria"], "criteria").to_dict()
+            self._check_references(criteria, segment.id)
+            segment.criteria = criteria
         if "title" in changes:
             segment.title = self._title(changes["title"], exclude=segment.id)
         if "description" in changes:
             segment.description = text.description(changes["description"])
 
     def delete(self, ident: int | str) -> None:
+        """Delete a segment nothing uses; one in use is refused (InUse names the uses)."""
         with self._writing():
             segment = self.get(ident)
+            uses = self.usage(segment)
+            if uses:
+                raise InUse(f"segment {segment.title!r} is in use and cannot be deleted; "
+                            f"used by: {', '.join(uses.lines())}", uses.lines())
             snapshot, segment_id, title = _snapshot(segment), segment.id, segment.title
             self.session.delete(segment)
             self.session.commit()
         signals.segment_deleted.send(snapshot, segment_id=segment_id, title=title)
+
+    def usage(self, segment: Segment) -> Usage:
+        """Segments referring to ``segment`` and campaigns using it as their audience."""
+        answers = signals.audience_usage.send(_snapshot(segment),
+                                              audience_id=f"segment:{segment.id}")
+        campaigns = [str(use) for _receiver, found in answers for use in found or ()]
+        return Usage(self.referrers(segment.id), campaigns)
+
+    def referrers(self, segment_id: int) -> list[Segment]:
+        """The segments whose criteria refer to ``segment_id`` directly."""
+        return [s for s in self.list_segments()
+                if any(ident == segment_id for _path, ident in referenced_ids(s.criteria))]
+
+    def _check_references(self, criteria: dict, own_id: int | None) -> None:
+        """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
+        ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
+        stored = {ident: data for ident, data in self.session.execute(
+            sa.select(Segment.id, Segment.criteria))}
+        for path, ident in referenced_ids(criteria):
+            if ident not in stored and ident != own_id:
+                raise CriteriaError({f"{path}.value": [f"no segment with id {ident}"]})
+        if own_id is None:
+            return  # a new segment: nothing refers to it yet
+        stored.pop(own_id, None)
+        cycle = find_cycle(own_id, criteria, stored)
+        if cycle is not None:
+            path, ids = cycle
+            raise CriteriaError({f"{path}.value": [cycle_message(ids[0], ids[1:])]})
 
     def duplicate(self, ident: int | str, actor: str | None = None) -> Segment:
         original = self.get(ident)
@@ -367,10 +442,10 @@ class SegmentService:
         """Create the default segments that are missing; returns (created, skipped reasons)."""
         from .hooks import provider_results
 
-        created, skipped = [], []
+        created, skipped, failures = [], [], {}
         existing = set(self.session.scalars(sa.select(Segment.title)))
         for provider, definitions in provider_results(self.pm, "segments_default_segments",
-                                                      host=self.host):
+                                                      failures, host=self.host):
             for definition in definitions:
                 title = definition["title"]
                 if title in existing:
@@ -382,6 +457,7 @@ class SegmentService:
                     existing.add(title)
                 except (CriteriaError, ValidationError) as exc:  # rolled back by create
                     skipped.append(f"{title!r} from {provider}: {exc}")
+        skipped += [f"the defaults of {name}: {why}" for name, why in failures.items()]
         return created, skipped
 
     # -- helpers ---------------------------------------------------------------------

@@ -21,15 +21,22 @@ from .evaluation import Evaluator
 from .host import Host
 from .members import MemberView
 from .registry import FieldRegistry
+from .query.values import Source
 from .service import SegmentService
+from .suggest import Cache, ValueSuggester
 
 EXTENSION = "community_segments"
 READ_SESSION = "_segments_read_session"
 _ENGINE_LOCK = threading.Lock()
 
 
-def _yes() -> bool:
-    return True
+def logged_in() -> bool:
+    """The default ``is_authenticated``: Flask-Login's ``current_user`` where the app has a
+    ``LoginManager``; without one, everyone (``is_admin`` alone then decides)."""
+    if getattr(current_app, "login_manager", None) is None:
+        return True
+    from flask_login import current_user
+    return bool(current_user.is_authenticated)
 
 
 @dataclass
@@ -37,8 +44,8 @@ class SegmentsState:
     """One app's segments: database, host, member view, plugins, fields and configuration.
 
     ``is_admin`` answers whether the current request may use the pages and API;
-    ``is_authenticated`` whether it comes from a logged-in user (non-admins who are not
-    logged in are sent to ``config.login_endpoint``); ``actor`` names the current user.
+    ``is_authenticated`` whether it comes from a logged-in user (``is_admin`` is asked
+    only of those; the others are sent to ``config.login_endpoint``); ``actor`` names the current user.
     ``audiences`` is set when the app answers the campaign-audience signals.
     """
 
@@ -50,8 +57,9 @@ class SegmentsState:
     is_admin: Callable[[], bool]
     actor: Callable[[], str | None]
     config: SegmentsConfig = field(default_factory=SegmentsConfig)
-    is_authenticated: Callable[[], bool] = _yes
+    is_authenticated: Callable[[], bool] = logged_in
     audiences: bool = False
+    value_cache: Cache = field(default_factory=Cache)
     _evaluation_engine: Any = field(default=None, repr=False)
 
     def service(self, session: Session | None = None) -> SegmentService:
@@ -59,6 +67,14 @@ class SegmentsState:
         evaluator = Evaluator(self.evaluation_session(), self.registry, self.view,
                               timeout_ms=self.config.statement_timeout_ms)
         return SegmentService(session, evaluator, self.pm, self.host)
+
+    def suggester(self) -> ValueSuggester:
+        """Value suggestions over the member base, read where segments are read."""
+        view = self.view
+        members = view.model.__table__ if hasattr(view.model, "__table__") else view.model
+        return ValueSuggester(self.evaluation_session(), self.registry,
+                              Source(members, view.id, view.base), self.value_cache,
+                              timeout_ms=self.config.statement_timeout_ms)
 
     def evaluation_session(self) -> Session:
         """This app context's session for evaluating segments, on its own connection: on

@@ -52,7 +52,7 @@ class RuleSchema(_RegistrySchema):
         key, op = data["field"], data["op"]
         field = self.registry.get(key)
         if field is None:
-            raise ValidationError(f"unknown field {key!r}", "field")
+            raise ValidationError(_unknown(self.registry, key), "field")
         if op not in BY_TYPE[field.type]:
             raise ValidationError(
                 f"{op!r} is not an operator of {field.type} field {key!r} "
@@ -139,3 +139,9 @@ def parse_criteria(data: Any, registry: FieldRegistry) -> Group:
 
 def _count(node: Node) -> int:
     return 1 if isinstance(node, Rule) else sum(_count(n) for n in node.rules)
+
+
+def _unknown(registry, key: str) -> str:
+    """Registries that know about failing plugins say so (a field may be theirs)."""
+    unknown = getattr(registry, "unknown", None)
+    return unknown(key) if unknown else f"unknown field {key!r}"

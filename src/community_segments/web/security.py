@@ -53,15 +53,34 @@ def wants_json() -> bool:
     return request.blueprint is not None and request.blueprint.endswith(".api")
 
 
+def login_endpoint(state) -> str | None:
+    """Where anonymous visitors of a page are sent: the configured endpoint, else
+    Flask-Login's ``login_view``."""
+    manager = getattr(current_app, "login_manager", None)
+    return state.config.login_endpoint or getattr(manager, "login_view", None)
+
+
+def _refuse_anonymous(state):
+    if wants_json():
+        return jsonify(message="Admin permission required."), 403
+    login = login_endpoint(state)
+    if login:
+        return redirect(url_for(login, next=request.full_path))
+    abort(403)
+
+
 def guard(state):
-    """A before_request handler: admins only, and a CSRF token on every state change."""
+    """A before_request handler: admins only, and a CSRF token on every state change.
+
+    ``is_admin`` is only asked of authenticated users, so a host's
+    ``lambda: current_user.is_admin`` never meets an anonymous user.
+    """
     def check():
+        if not state.is_authenticated():
+            return _refuse_anonymous(state)
         if not state.is_admin():
             if wants_json():
                 return jsonify(message="Admin permission required."), 403
-            login = state.config.login_endpoint
-            if login and not state.is_authenticated():
-                return redirect(url_for(login, next=request.full_path))
             abort(403)
         if request.method not in SAFE_METHODS and not host_csrf() and not csrf_valid():
             if wants_json():

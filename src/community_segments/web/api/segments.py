@@ -67,7 +67,14 @@ def precounted(svc: SegmentService, segment) -> SegmentCount:
 @apidoc("One segment with its sentence and count", "segments", responses={200: schemas.Segment})
 def get_segment(segment_id: int):
     svc = service()
-    return dump(schemas.Segment, segment_json(svc, svc.get(segment_id)))
+    segment = svc.get(segment_id)
+    return dump(schemas.Segment, {**segment_json(svc, segment), "used_by": used_by(svc, segment)})
+
+
+def used_by(svc, segment) -> dict:
+    usage = svc.usage(segment)
+    return {"segments": [{"id": s.id, "title": s.title} for s in usage.segments],
+            "campaigns": usage.campaigns}
 
 
 @api.patch(f"/segments/{SEGMENT}")
@@ -92,7 +99,9 @@ def update_segment(segment_id: int):
 
 
 @api.delete(f"/segments/{SEGMENT}")
-@apidoc("Delete a segment", "segments", responses={204: None})
+@apidoc("Delete a segment nothing uses", "segments",
+        responses={204: None, 409: ("In use: by segments referring to it or campaigns",
+                                    schemas.InUseError)})
 def delete_segment(segment_id: int):
     service().delete(segment_id)
     return "", 204
