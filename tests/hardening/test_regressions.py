@@ -73,7 +73,10 @@ STORED_BAD = {
 @pytest.mark.parametrize("stored", STORED_BAD.values(), ids=STORED_BAD.keys())
 def test_1_a_bad_stored_row_is_shown_broken_and_every_page_still_answers(app, admin, stored):
     good = admin.ok("POST", "/segments", {"title": "US", "criteria": US}, 201)
-    bad = insert_raw_segment(app, "Stored before the fix", stored)
+    try:
+        bad = insert_raw_segment(app, "Stored before the fix", stored)
+    except sa.exc.OperationalError as exc:  # MariaDB checks JSON_VALID on its JSON columns
+        pytest.skip(f"the database cannot store it, so it cannot break a page: {exc.orig}")
     admin.sentinels_answer()
     listed = {s["id"]: s for s in admin.ok("GET", "/segments")["segments"]}
     assert listed[bad]["error"] and listed[bad]["count"] is None
