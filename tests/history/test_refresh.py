@@ -28,6 +28,7 @@ def create_segments(app) -> dict[str, int]:
 def members_of(app, segment_id: int, now: datetime) -> set[int]:
     svc = get_state(app).service()
     svc.evaluator.now = now
+    svc.evaluator.session.rollback()  # its own session: a fresh snapshot (MariaDB's repeatable read)
     return {row["id"] for row in svc.stream_members(svc.get(segment_id).criteria)}
 
 
