@@ -20,7 +20,7 @@ def test_build_a_segment_on_another_with_the_builder(page, service):
     page.goto("/admin/segments/members")
     page.get_by_role("button", name="+ Filter").click()
     page.get_by_label("Field").select_option(label="Segment")
-    page.get_by_label("Operator").select_option(label="is none of")
+    page.get_by_label("Operator").select_option(label="not in segment")
     segments = page.get_by_label("Which segments")
     expect(segments.locator("optgroup[label='Adoption flywheel']")).to_have_count(1)
     segments.select_option(label="Champions")
