@@ -339,7 +339,7 @@ class SegmentService:
             sa.select(Segment.id, Segment.criteria))}
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
-                raise CriteriaError({f"{path}.value": [f"no segment with id {ident}"]})
+                raise CriteriaError({f"{path}.value": [f"segment {ident} does not exist (deleted?)"]})
         if own_id is None:
             return  # a new segment: nothing refers to it yet
         stored.pop(own_id, None)
