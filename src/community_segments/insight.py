@@ -161,8 +161,8 @@ class MemberInsight:
         condition = self._side(old, new, side)
         if after is not None and not 0 <= after <= MAX_ID:
             raise ValidationError({"after": [f"{after!r} is not a member id"]})
-        if not 1 <= per_page <= 500:
-            raise ValidationError({"per_page": ["give a page size from 1 to 500"]})
+        if not 1 <= per_page <= 1000:
+            raise ValidationError({"per_page": ["give a page size from 1 to 1000"]})
         query = self.evaluator._select().where(condition)
         if after is not None:
             query = query.where(self.view.id > after)

@@ -1,12 +1,13 @@
 """The JSON API under ``/admin/segments/api/``, thin over the service.
 
 ``blueprint`` holds the blueprint and turns errors into JSON; ``helpers`` (a leaf) what
-every route uses; the routes live in ``meta``, ``members``, ``segments`` and ``groups``.
+every route uses; the routes live in ``meta``, ``members``, ``segments``, ``groups`` and ``insight`` (one
+member: explain, their segments, search; who a change adds or removes).
 """
 
 from __future__ import annotations
 
-from . import groups, members, meta, segments
+from . import groups, insight, members, meta, segments
 from .blueprint import api
 
-__all__ = ["api", "groups", "members", "meta", "segments"]
+__all__ = ["api", "groups", "insight", "members", "meta", "segments"]
