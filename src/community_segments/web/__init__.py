@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from . import member_pages  # noqa: F401  (its routes join ``pages``)
 from .api import api
 from .pages import pages
 from .security import csrf_token, guard
