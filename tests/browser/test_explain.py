@@ -49,7 +49,7 @@ def test_member_page_lists_their_segments_with_why(page, service):
     segment = service.get("Product people")
     page.goto(f"/admin/segments/{segment.id}")
     row = page.locator(".cs-table tbody tr").first
-    member_id = int(row.get_attribute("data-member"))
+    member_id = int(row.locator("a.cs-member-link").get_attribute("data-member"))
     row.locator("a.cs-member-link").click()
     expect(page.get_by_role("heading", name="Segments")).to_be_visible()
     listed = page.locator("ul.cs-member-segments > li")
