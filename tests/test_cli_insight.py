@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .test_cli import BETA, DefaultSegments, app, run  # noqa: F401  (fixtures)
+from .test_cli import BETA, app, run  # noqa: F401  (fixtures)
 
 
 def _segment(run, title, criteria):

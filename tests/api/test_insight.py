@@ -88,7 +88,6 @@ def test_diff_needs_csrf(admin):
 
 
 def test_diff_lists_are_set_differences(app):
-    from ..demo_client import csrf_token, log_in  # noqa: F401
     admin = api_for(app, "admin")
     segment = _create(admin, "Before", ROLE)
     old, new = _member_ids(admin, ROLE), _member_ids(admin, RECENT)
