@@ -22,6 +22,7 @@ from .models import Segment
 from .query.criteria import Criteria
 from .query.explain import Explanation, Mark, MemberReader, changed
 from .query.fold import fold
+from .query.operators import values_of
 from .query.sentence import describe
 from .query.tree import Rule
 from .export import plain
@@ -30,6 +31,7 @@ from .service import CriteriaInput, SegmentService
 SEARCH_LIMIT = 50
 DIFF_PAGE = 50
 SIDES = ("added", "removed")
+SEGMENT_FIELD = "segment"  # DESIGN.md: the built-in field of segment references
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class MemberInsight:
 
     def _reader(self) -> MemberReader:
         return MemberReader(self.evaluator.registry, self.evaluator._from(), self.view.id,
-                            self.now, self.view.base)
+                            self.now, self.view.base, getattr(self.evaluator, "resolve", None))
 
     def _execute(self, query):
         return timeouts.execute(self.evaluator.session, query, self.evaluator.timeout_ms,
@@ -130,14 +132,15 @@ class MemberInsight:
         """Every segment with whether the member is in it, in one query on their row."""
         row = self.member(member)
         segments = self.service.list_segments()
-        parsed, broken = {}, {}
+        parsed, broken, reader = {}, {}, self._reader()
         for segment in segments:
             try:
-                parsed[segment.id] = self.service.stored(segment).tree
+                tree = self.service.stored(segment).tree
+                reader.check(tree)  # one broken segment must not hide the others
+                parsed[segment.id] = tree
             except CriteriaError as exc:
                 broken[segment.id] = Membership(segment, False, exc.one_line())
-        found = self._reader().memberships(self.evaluator.session, list(parsed.values()),
-                                           row["id"])
+        found = reader.memberships(self.evaluator.session, list(parsed.values()), row["id"])
         verdicts = dict(zip(parsed, found or [False] * len(parsed), strict=True))
         return row, [broken[s.id] if s.id in broken else Membership(s, verdicts[s.id])
                      for s in segments]
@@ -198,11 +201,14 @@ def mark_json(mark: Mark, registry) -> dict:
                 "rules": [mark_json(child, registry) for child in mark.children]}
     field = registry.get(mark.field)
     rule = Rule(mark.field, mark.op, mark.value)
-    return {"path": mark.path, "kind": "rule", "matched": mark.matched, "field": mark.field,
+    data = {"path": mark.path, "kind": "rule", "matched": mark.matched, "field": mark.field,
             "field_label": field.label if field else mark.field, "op": mark.op,
             "value": plain_value(rule.to_dict().get("value")),
             "sentence": describe(rule, registry), "member_value": plain_value(mark.member_value),
             "cutoff": plain_value(mark.cutoff)}
+    if mark.field == SEGMENT_FIELD:  # references: each can be explained in turn
+        data["references"] = list(values_of(mark.value))
+    return data
 
 
 def explained_json(explained: Explained, registry) -> dict:

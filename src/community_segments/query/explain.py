@@ -74,10 +74,13 @@ class MemberReader:
     member_id: sa.ColumnElement
     now: datetime
     base: sa.ColumnElement[bool] | None = None
+    resolve: Any = None  # segment id -> criteria, for segment references (when the compiler has them)
     _compiler: Compiler = field(init=False)
 
     def __post_init__(self):
-        self._compiler = Compiler(self.registry, self.member_id, self.now)
+        # the very compiler (and reference resolver) the member lists use
+        options = {} if self.resolve is None else {"resolve": self.resolve}
+        self._compiler = Compiler(self.registry, self.member_id, self.now, **options)
 
     def _whole(self, condition):
         return condition if self.base is None else sa.and_(self.base, condition)
@@ -88,6 +91,11 @@ class MemberReader:
                  .select_from(self.source).where(self.member_id == member))
         row = reader.execute(query).first()
         return None if row is None else dict(row._mapping)
+
+    def check(self, tree: Node) -> None:
+        """Raises CriteriaError if ``tree`` cannot be compiled (an unknown field, a
+        reference that does not resolve): what makes a segment broken."""
+        self._compiler.compile(tree)
 
     # -- explain ---------------------------------------------------------------------
 
