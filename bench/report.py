@@ -13,7 +13,8 @@ FINDINGS = Path(__file__).resolve().parent / "BENCHMARKS.findings.md"
 def write_report(results: Path) -> Path:
     records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
     records.sort(key=lambda r: (r["members"], r["db"]))
-    parts = [INTRO.read_text().rstrip(), "", _summary(records), FINDINGS.read_text()]
+    parts = [INTRO.read_text().rstrip(), "", _summary(records), _refresh(records),
+             FINDINGS.read_text()]
     parts += [_section(record) for record in records]
     DOC.write_text("\n".join(parts) + "\n")
     return DOC
@@ -31,6 +32,26 @@ def _summary(records) -> str:
             f"| {o['one query per segment'] / ours:.1f}x "
             f"| {x['matrix (ours)'] / x['overview (ours)']:.2f}x "
             f"| {_mb(s, 'export')} | {_mb(s, 'recipients')} |")
+    return "\n".join(rows) + "\n"
+
+
+def _refresh(records) -> str:
+    """The membership refresh (bench/refresh.py) against one overview, in the same rounds."""
+    rows = ["## Membership refresh (`bench/refresh.py`; target: at most ~2x one overview)", "",
+            "| members | database | refresh s | overview s | refresh / overview | "
+            "tracemalloc peak MB | RSS growth MB | largest segment: members, stored KB | command; when; load |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        if "refresh" not in r:
+            continue
+        f = r["refresh"]
+        t, m, st = f["times"], f["memory"], f["stored"]
+        rows.append(
+            f"| {r['members']:,} | {r['db']} | {t['refresh (ours)']:.2f} | {t['overview (ours)']:.2f} "
+            f"| {t['refresh (ours)'] / t['overview (ours)']:.2f}x | {m['tracemalloc_peak_mb']:.1f} "
+            f"| {m['peak_rss_growth_mb']:.1f} | {st['largest_segment_members']:,}, "
+            f"{st['largest_segment_bytes'] / 1024:.1f} | `{f['command']}`; {f['when']}; "
+            f"{f['load_before']} |")
     return "\n".join(rows) + "\n"
 
 

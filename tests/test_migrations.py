@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from community_segments import migrate
 from community_segments.models import Base
 
-TABLES = {"cs_segment", "cs_segment_group"}
+TABLES = {"cs_segment", "cs_segment_group", "cs_refresh_lock", "cs_membership",
+          "cs_history_point", "cs_history_change", "cs_history_outbox"}
 
 
 @pytest.fixture

@@ -214,3 +214,14 @@ def _peak(work):
         return tracemalloc.get_traced_memory()[1], result
     finally:
         tracemalloc.stop()
+
+
+def test_audience_groups_name_the_segment_group_of_grouped_segments(sqlite_app):
+    service = get_state().service()
+    grouped = service.create("Grouped US", US, group="Regions")
+    loose = service.create("Loose everyone", EVERYONE)
+    answers = [answer for _receiver, answer in
+               signals.audience_groups.send(None) if answer]
+    merged = {key: name for answer in answers for key, name in answer.items()}
+    assert merged[f"segment:{grouped.id}"] == "Regions"
+    assert f"segment:{loose.id}" not in merged

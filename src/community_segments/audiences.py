@@ -27,6 +27,7 @@ def connect(app) -> None:
     get_state(app).audiences = True
     signals.collect_audiences.connect(collect)
     signals.resolve_audience.connect(resolve)
+    signals.audience_groups.connect(groups)
 
 
 def _state():
@@ -42,6 +43,14 @@ def collect(sender, **kwargs) -> list[dict]:
     return [{"id": f"{PREFIX}{c.segment.id}", "label": c.segment.title,
              "description": c.segment.description, "count": c.count}
             for c in state.service().counts() if not c.broken]
+
+
+def groups(sender, **kwargs) -> dict[str, str]:
+    """``{"segment:<id>": <segment group name>}`` for grouped segments, for audience menus."""
+    state = _state()
+    if state is None:
+        return {}
+    return {f"{PREFIX}{s.id}": s.group.name for s in state.service().list_segments() if s.group}
 
 
 def resolve(sender, audience_id: str = "", **kwargs) -> Recipients | None:

@@ -5,7 +5,8 @@ The API's fields endpoint, the pages' filter builder (its JSON), the forms and t
 drift apart. Each operator carries everything a builder needs to draw its value input
 without knowing any operator itself: its ``label`` (the same words as the sentence),
 its ``arity`` (none, one, list, range, days) and its ``value`` kind (none, days, text,
-number, date, or choice: one of the field's ``choices``).
+number, date, or choice: one of the field's ``choices``); ``choice_labels`` names
+choices for people (``{"DE": "Germany"}``) where the field gives them.
 
 Pure: no Flask. Computed choices need a SQLAlchemy session; without one they are None.
 """
@@ -31,6 +32,7 @@ def describe_field(field: FilterField, session: Any = None) -> dict[str, Any]:
     return {"key": field.key, "label": field.label, "type": str(field.type),
             "category": field.category, "description": field.description,
             "provider": field.provider, "choices": field.choice_list(session),
+            "choice_labels": dict(field.choice_labels) if field.choice_labels else None,
             "operators": describe_operators(field)}
 
 

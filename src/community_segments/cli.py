@@ -252,3 +252,8 @@ def memberships_command(member, as_json):
         click.echo(row["title"])
     for broken in (m for m in found if m.error):
         click.echo(f"Skipped broken segment {broken.segment.title!r}: {broken.error}", err=True)
+
+
+from .history.cli import register as _register_history  # noqa: E402  (refresh, history)
+
+_register_history(segments_cli, friendly)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -60,6 +60,8 @@ class FilterField:
     ``lookup``: filters then compare the key, which is faster (same results).
     ``choices`` lists the values of enum and multi fields, or is a callable taking a
     SQLAlchemy session and returning them (computed from the database).
+    ``choice_labels`` optionally names choices for people (``{"DE": "Germany"}``); pages
+    show "Germany (DE)" while criteria keep the value.
     """
 
     key: str
@@ -70,6 +72,7 @@ class FilterField:
     related: Related | None = None
     lookup: Lookup | None = None
     choices: Choices | None = None
+    choice_labels: Mapping[str, str] | None = field(default=None, compare=False)
     description: str = ""
     provider: str = field(default="", compare=False)
 

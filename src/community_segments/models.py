@@ -1,24 +1,21 @@
-"""Our two tables, on a metadata of their own: no foreign keys into host tables."""
+"""Our segment tables, on a metadata of their own: no foreign keys into host tables.
+
+The membership history tables (history/models.py) share the metadata; importing this
+module registers them too, so ``Base.metadata`` is the whole schema of our migrations.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .base import NAMING, Base
+from .history import models as _history_models  # noqa: F401  (the history tables on Base)
 from .types import UTCDateTime, utcnow
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING)
+__all__ = ["NAMING", "Base", "Segment", "SegmentGroup"]
 
 
 class SegmentGroup(Base):
@@ -62,3 +59,4 @@ class Segment(Base):
 
     def __repr__(self) -> str:
         return f"<Segment {self.id} {self.title!r}>"
+

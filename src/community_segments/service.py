@@ -17,7 +17,7 @@ from .errors import Conflict, CriteriaError, MissingGroup, NotFound, ValidationE
 from .evaluation import Evaluator, Page
 from .inputs import as_id, percent
 from .models import Segment, SegmentGroup
-from .query.criteria import Criteria, canonical_text, parse
+from .query.criteria import Criteria, parse
 from .query.sentence import describe
 from .query.tree import Group
 from .types import utcnow
@@ -74,28 +74,20 @@ class SegmentService:
         self.pm = pm
         self.host = host
         self._in_change = False
-        self._parsed: dict[str, Criteria] = {}  # by canonical text: saved, then shown, once
 
     # -- criteria ---------------------------------------------------------------------
 
     def criteria(self, value: CriteriaInput, prefix: str = "") -> Criteria:
         """``value`` as parsed criteria: as is when parsed already, else validated once."""
-        parsed = value if isinstance(value, Criteria) else parse(value, self.registry, prefix)
-        self._parsed.setdefault(parsed.text, parsed)
-        return parsed
+        return value if isinstance(value, Criteria) else parse(value, self.registry, prefix)
 
     def parse(self, value: CriteriaInput) -> Group:
         """The tree of ``value``; raises CriteriaError."""
         return self.criteria(value).tree
 
     def stored(self, segment: Segment) -> Criteria:
-        """A saved segment's criteria; raises CriteriaError when its fields are gone.
-
-        Criteria this service has just parsed (a segment saved in the same request) are
-        not parsed again.
-        """
-        known = self._parsed.get(canonical_text(segment.criteria))
-        return known or self.criteria(segment.criteria)
+        """A saved segment's criteria; raises CriteriaError when its fields are gone."""
+        return parse(segment.criteria, self.registry)
 
     def describe(self, criteria: CriteriaInput) -> str:
         return describe(self.criteria(criteria).tree, self.registry)
@@ -232,8 +224,10 @@ class SegmentService:
     def duplicate(self, ident: int | str, actor: str | None = None) -> Segment:
         original = self.get(ident)
         criteria = self.criteria(original.criteria, "criteria")  # a broken one cannot be copied
+        description = f"Copy of {original.title}" + (
+            f": {original.description}" if original.description else "")
         return self.create(self._copy_title(original.title), criteria,
-                           original.description, original.group_id, actor)
+                           description, original.group_id, actor)
 
     def move(self, ident: int | str, group: int | str | None, position: int | None = None,
              commit: bool = True, create_group: bool = False) -> Segment:

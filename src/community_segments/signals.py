@@ -34,3 +34,26 @@ Sent by a campaign module with ``audience_id=...``; the receiver that owns the i
 an iterable of recipients (dicts with ``id``, ``email``, ``name`` and personalisation
 fields) streamed in batches; the others return None.
 """)
+audience_groups = blinker.signal("campaigns.audience-groups", doc="""
+Sent by a campaign module to group its audience menu; each receiver returns a dict
+mapping audience ids to a group name (segments: their segment group), leaving out the
+ungrouped ones.
+""")
+compose_url = blinker.signal("campaigns.compose-url", doc="""
+Sent by community-segments with ``audience_id=...`` (``segment:<id>``); a campaign module
+returns the URL of its form for a new campaign to that audience, preselected. The
+segment's page offers "Email this segment" only when one does.
+""")
+
+# Membership changes found by ``segments refresh`` (community_segments.history), sent
+# after its commit.
+members_entered = blinker.signal("community-segments.members-entered", doc="""
+Members entered a segment since the previous refresh. Sender: the segment snapshot;
+kwargs: ``segment_id``, ``member_ids`` (a list of at most 1000 ids; a larger change is
+several sends) and ``at`` (the refresh time, UTC). A segment's first refresh, and the
+first after its criteria changed, is a baseline and sends nothing.
+""")
+members_left = blinker.signal("community-segments.members-left", doc="""
+Members left a segment since the previous refresh. Sender: the segment snapshot;
+kwargs: ``segment_id``, ``member_ids`` (at most 1000 ids a send) and ``at`` (UTC).
+""")

@@ -41,24 +41,3 @@ def test_criteria_error_paths_are_prefixed_once(admin):
                                   ("POST", "/segments", {"title": "T", "criteria": BAD_OP})]:
         errors = admin(method, path, payload).get_json()["errors"]
         assert list(errors) == ["criteria.rules[1].op"], (path, errors)
-
-
-def test_criteria_are_parsed_once_per_request(admin, monkeypatch):
-    from community_segments.query import criteria as criteria_module
-    calls = []
-    real = criteria_module.parse_criteria
-
-    def counting(data, registry):
-        calls.append(data)
-        return real(data, registry)
-
-    monkeypatch.setattr(criteria_module, "parse_criteria", counting)
-    admin.ok("POST", "/count", {"criteria": US})
-    assert len(calls) == 1
-    created = admin.ok("POST", "/segments", {"title": "Parsed once", "criteria": US}, 201)
-    assert len(calls) == 2 and created["sentence"]
-    calls.clear()
-    admin.ok("PATCH", f"/segments/{created['id']}", {"version": created["version"],
-                                                      "criteria": US})
-    assert len(calls) == 1
-    admin("DELETE", f"/segments/{created['id']}")

@@ -18,7 +18,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-MEMBERS = 300
+MEMBERS = 1200  # enough for thousands separators ("1,201")
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
 
 
@@ -103,3 +104,18 @@ def service(demo_app):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def axe_violations(page, context: str | None = None) -> list[str]:
+    """axe-core (vendored, tests only) run in the page, or in the part that matches the
+    CSS selector ``context``: one line per violation and node."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("context => axe.run(context ? document.querySelector(context) : document,"
+                           " {resultTypes: ['violations']})", context)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {node['target']}"
+            for v in result["violations"] for node in v["nodes"]]
+
+
+def number(n: int) -> str:
+    """A count as the pages show it, with thousands separators."""
+    return f"{n:,}"

@@ -233,3 +233,29 @@ def test_sending_to_a_deleted_segment_says_so(app, admin, inbox):
     assert f"audience &#39;segment:{segment_id}&#39; does not exist (deleted?)" in \
         response.get_data(as_text=True)
     assert inbox.raw == []
+
+
+def test_a_second_send_says_nothing_new_was_sent(app, admin, segments, inbox):
+    campaign_id = compose(admin, f"segment:{segments['cs']}", subject="Twice")
+    first = admin.post(f"/admin/campaigns/{campaign_id}/send", data={"csrf_token": admin.csrf},
+                       follow_redirects=True).get_data(as_text=True)
+    with app.app_context():
+        count = get_state().service().count(CUSTOMER_SUCCESS)
+    assert f"Sent to {count:,} recipients." in first
+    again = admin.post(f"/admin/campaigns/{campaign_id}/send", data={"csrf_token": admin.csrf},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Nothing new to send: all {count:,} recipients already received it." in again
+    assert "Sent to" not in again
+
+
+def test_the_compose_form_preselects_and_groups_audiences(app, admin, segments):
+    with app.app_context():
+        service = get_state().service()
+        service.move(segments["cs"], "Teams", create_group=True)
+    html = admin.get(f"/admin/campaigns/new?audience=segment:{segments['cs']}")
+    assert html.status_code == 200
+    text = html.get_data(as_text=True)
+    teams = text[text.index('<optgroup label="Teams">'):]
+    assert f'value="segment:{segments["cs"]}" selected' in teams[:teams.index("</optgroup>")]
+    assert text.index('<optgroup label="Teams">') < text.index('<optgroup label="Other audiences">')
+    assert 'href="/admin/segments/"' in text and 'href="/admin/campaigns/"' in text

@@ -103,13 +103,19 @@ def member(flaskbb_any_site):
 
 
 @pytest.fixture(scope="session")
-def segments_venv(flaskbb_venv, tmp_path_factory) -> Path:
+def segments_wheel(flaskbb_venv, tmp_path_factory) -> Path:
+    """Our wheel, built once per session from a clean copy of the tree."""
+    out = tmp_path_factory.mktemp("wheels")
+    return build_wheel(REPO_ROOT, out / "community_segments",
+                       python=str(flaskbb_venv / "bin" / "python"))
+
+
+@pytest.fixture(scope="session")
+def segments_venv(flaskbb_venv, segments_wheel, tmp_path_factory) -> Path:
     """The FlaskBB venv with our wheel and the test field plugin's wheel installed (not editable)."""
     out = tmp_path_factory.mktemp("wheels")
-    python = str(flaskbb_venv / "bin" / "python")
-    ours = build_wheel(REPO_ROOT, out / "community_segments", python=python)
-    posts = build_wheel(POSTS_PLUGIN, out / "posts_plugin", python=python)
-    install_wheel(flaskbb_venv, ours)
+    posts = build_wheel(POSTS_PLUGIN, out / "posts_plugin", python=str(flaskbb_venv / "bin" / "python"))
+    install_wheel(flaskbb_venv, segments_wheel)
     install_wheel(flaskbb_venv, posts)
     return flaskbb_venv
 

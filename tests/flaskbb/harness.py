@@ -12,11 +12,9 @@ hashes. ``ensure_venv`` patches both inside the test venv only (see README.md).
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import fcntl
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -36,20 +34,10 @@ FLASKBB_VERSION = "2.2.0"
 # psycopg2 is FlaskBB's documented PostgreSQL driver: with psycopg 3, SQLAlchemy casts
 # binds, and FlaskBB's load_user(id: str) fails as `integer = character varying`.
 REQUIREMENTS = (f"flaskbb=={FLASKBB_VERSION}", "psycopg[binary]", "psycopg2-binary")
-PATCHED_MODULES = (
-    "plugins/manager.py",
-    "utils/database.py",
-    "utils/helpers.py",
-    "forum/models.py",
-    "auth/services/authentication.py",
-    "auth/services/registration.py",
-    "auth/views.py",
-)
-FUTURE_LINE = "from __future__ import annotations\n"
-# werkzeug 3 hashes with scrypt (162 chars) but users.password is VARCHAR(120):
-# PostgreSQL rejects the admin of `flaskbb install`; SQLite ignores lengths.
-PASSWORD_COLUMN = ('mapped_column("password", String(120)', 'mapped_column("password", String(255)')
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The same file as `python -m community_segments.hosts.flaskbb_patch` in docs/FLASKBB.md;
+# run by path because the base venv has FlaskBB but not our package.
+PATCH_SCRIPT = REPO_ROOT / "src" / "community_segments" / "hosts" / "flaskbb_patch.py"
 DEFAULT_CACHE_DIR = REPO_ROOT / ".cache" / "flaskbb"
 BUILD_IGNORE = (".git", ".cache", ".venv*", "build", "dist", "*.egg-info", "__pycache__",
                 ".pytest_cache", ".hypothesis", "node_modules")
@@ -104,54 +92,13 @@ def find_python() -> str:
     )
 
 
-def add_future_import(source: str) -> str:
-    """Insert ``from __future__ import annotations`` as the module's first statement.
+def patch_flaskbb(venv: Path) -> list[str]:
+    """Run our documented FlaskBB patch (the module file, as a script) in ``venv``.
 
-    It goes before the first import (after the docstring, if any); a module that
-    already has it is returned unchanged.
+    Returns the files it changed (none when FlaskBB is already patched).
     """
-    tree = ast.parse(source)
-    body = tree.body
-    for node in body:
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            if any(alias.name == "annotations" for alias in node.names):
-                return source
-    has_docstring = ast.get_docstring(tree, clean=False) is not None
-    first = body[1 if has_docstring else 0] if len(body) > has_docstring else None
-    lines = source.splitlines(keepends=True)
-    at = first.lineno - 1 if first is not None else len(lines)
-    if first is not None and getattr(first, "decorator_list", None):
-        at = min(d.lineno for d in first.decorator_list) - 1
-    return "".join(lines[:at] + [FUTURE_LINE] + lines[at:])
-
-
-def widen_password_column(source: str) -> str:
-    """Make ``users.password`` VARCHAR(255) so scrypt hashes fit (idempotent)."""
-    old, new = PASSWORD_COLUMN
-    if new not in source and old not in source:
-        raise HarnessError(f"FlaskBB's users.password column is no longer {old!r}")
-    return source.replace(old, new)
-
-
-def patch_flaskbb(venv: Path) -> list[Path]:
-    """Apply the Python 3.12 and password-column patches inside ``venv``; return files changed."""
-    site = run([venv_python(venv), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
-    package = Path(site.stdout.strip()) / "flaskbb"
-    patches = [(module, add_future_import) for module in PATCHED_MODULES]
-    patches.append(("user/models.py", widen_password_column))
-    changed = []
-    for module, patch in patches:
-        path = package / module
-        source = path.read_text()
-        patched = patch(source)
-        if patched != source:
-            compile(patched, str(path), "exec")
-            path.write_text(patched)
-            # A same-size edit within the second pip compiled it would keep the stale .pyc.
-            for pyc in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
-                pyc.unlink()
-            changed.append(path)
-    return changed
+    out = run([venv_python(venv), PATCH_SCRIPT]).stdout
+    return [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("patched: ")]
 
 
 def venv_python(venv: Path) -> Path:
@@ -161,8 +108,7 @@ def venv_python(venv: Path) -> Path:
 def venv_key(python: str) -> str:
     """Cache key: FlaskBB version, Python version and the patch itself."""
     version = run([python, "-c", "import sys; print(sys.version)"]).stdout
-    patch = "".join([inspect.getsource(add_future_import), FUTURE_LINE, *PATCHED_MODULES,
-                     inspect.getsource(widen_password_column), *PASSWORD_COLUMN])
+    patch = PATCH_SCRIPT.read_text()
     raw = "\n".join([FLASKBB_VERSION, *REQUIREMENTS, version, patch])
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 

@@ -8,9 +8,8 @@ import zipfile
 
 import pytest
 
-from harness import (
-    REPO_ROOT, add_future_import, build_wheel, install_wheel, patch_flaskbb, uninstall,
-)
+from community_segments.hosts.flaskbb_patch import add_future_import
+from harness import REPO_ROOT, build_wheel, install_wheel, patch_flaskbb, uninstall
 
 ADMIN_ONLY = "/admin/plugins"
 
@@ -173,8 +172,10 @@ def test_project_wheel_declares_the_flaskbb_plugin(tmp_path):
     assert "community_segments = community_segments.hosts.flaskbb" in entry_points
     assert {
         "community_segments/hosts/flaskbb/__init__.py",
-        # FlaskBB's `install` runs a plugin's branch only if <plugin>/migrations exists.
-        "community_segments/hosts/flaskbb/migrations/__init__.py",
+        "community_segments/hosts/flaskbb/schema.py",
+        "community_segments/hosts/flaskbb_patch.py",
         "community_segments/migrations/7d2c1b4a9e01_create_segment_tables.py",
         "community_segments/hosts/flaskbb/templates/community_segments/flaskbb_layout.html",
     } <= names
+    # No <plugin>/migrations: FlaskBB must not run our migrations as a branch of its own.
+    assert not any(n.startswith("community_segments/hosts/flaskbb/migrations/") for n in names)

@@ -7,6 +7,7 @@ is checked there; the overview page is checked once ``web/pages.py`` serves it.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 
 import pytest
@@ -139,3 +140,13 @@ def test_api_counts_through_flaskbb(segments_site):
     assert no_token.status == 400
     for role in ("moderator", "member"):
         assert segments_site.login(role).get(path).status == 403
+
+
+def test_plugin_page_shows_author_and_homepage(segments_site):
+    """FlaskBB reads both from our distribution metadata (pyproject.toml)."""
+    page = segments_site.login("admin").get("/admin/plugins")
+    assert page.status == 200
+    ours = page.text[page.text.index(">community-segments<") - 300:]
+    assert re.search(r'<a href="\s*https://github\.com/community-segments/community-segments"\s*>'
+                     r"community-segments</a>", ours)
+    assert re.search(r"by\s+The community-segments team", ours)

@@ -59,7 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
 def member_view() -> MemberView:
     names = ("id", "username", "email", "job_title", "department", "country", "primary_role",
              "signed_up", "last_activity", "post_count")
-    return MemberView(model=Member, columns={n: getattr(Member, n) for n in names})
+    return MemberView(model=Member, columns={n: getattr(Member, n) for n in names},
+                      sortable=names[1:])  # every column shown
 
 
 def ensure_schema() -> None:
@@ -89,7 +90,7 @@ def actor() -> str | None:
 def _routes(app: Flask) -> None:
     @app.context_processor
     def _member():
-        return {"current_member": current_member()}
+        return {"current_member": current_member(), "has_campaigns": "campaigns" in app.blueprints}
 
     @app.before_request
     def _csrf():

@@ -57,6 +57,9 @@ def demo_command(users, seed, host, port, no_serve):
         click.echo(f"Created {len(created)} default segments.")
     for reason in skipped:
         click.echo(f"Skipped {reason}", err=True)
+    from .campaigns.triggers import seed_welcome
+    if seed_welcome() is not None:
+        click.echo("Created the welcome campaign: mailed to each member who enters Newcomers.")
     url = f"http://{host}:{port}"
     click.echo(f"Demo community: {url}/  (admin pages: {url}/admin/segments/)")
     click.echo(f"Log in as admin: username {username!r}, password {password!r}")

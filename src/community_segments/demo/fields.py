@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from ..fields import FilterField, Related
 from ..flywheel import all_of, flywheel_segments, rule
 from ..hooks import hookimpl
+from .countries import COUNTRY_NAMES
 from .models import (
     PRIMARY_ROLES, Badge, CustomRole, Group, Member, member_badges, member_custom_roles,
     member_groups,
@@ -43,7 +44,7 @@ def demo_fields() -> list[FilterField]:
         FilterField(key="job_title", label="Job title", type="text", column=m.job_title),
         FilterField(key="department", label="Department", type="text", column=m.department),
         FilterField(key="country", label="Country", type="enum", column=m.country,
-                    choices=COUNTRIES),
+                    choices=COUNTRIES, choice_labels=COUNTRY_NAMES),
         FilterField(key="primary_role", label="Primary role", type="enum", category="Roles",
                     column=m.primary_role, choices=PRIMARY_ROLES),
         FilterField(key="custom_roles", label="Custom roles", type="multi", category="Roles",

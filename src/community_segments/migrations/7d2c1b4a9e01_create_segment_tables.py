@@ -4,8 +4,8 @@ Revision ID: 7d2c1b4a9e01
 Revises:
 Create Date: 2026-11-29
 
-Branch ``community_segments``: FlaskBB runs it through Flask-Alembic; other hosts run it
-with :func:`community_segments.migrate.upgrade` and a version table of our own.
+Branch ``community_segments``, run by :func:`community_segments.migrate.upgrade` with a
+version table of our own in every host (in FlaskBB too, see ``hosts/flaskbb/schema.py``).
 No foreign keys into host tables, so it runs in any host.
 """
 

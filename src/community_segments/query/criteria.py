@@ -30,15 +30,10 @@ class Criteria:
 
     @classmethod
     def of(cls, tree: Group) -> Criteria:
-        return cls(tree, canonical_text(tree.to_dict()))
+        return cls(tree, json.dumps(tree.to_dict(), separators=(",", ":")))
 
     def to_dict(self) -> dict:
         return self.tree.to_dict()
-
-
-def canonical_text(data: Any) -> str:
-    """The JSON text of criteria as stored (a parsed tree's dict gives its ``text``)."""
-    return json.dumps(data, separators=(",", ":"))
 
 
 def parse(data: Any, registry: FieldRegistry, prefix: str = "") -> Criteria:

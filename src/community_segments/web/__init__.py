@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from ..history.web import register as register_history
 from . import member_pages  # noqa: F401  (its routes join ``pages``)
 from .api import api
 from .pages import pages
@@ -19,6 +20,7 @@ def make_blueprint(state) -> Blueprint:
                    static_folder="../static", static_url_path="/static")
     bp.before_request(guard(state))
     bp.register_blueprint(pages)
+    register_history(bp)  # trends on the overview, history on the detail page
     bp.register_blueprint(api, url_prefix="/api")
     return bp
 

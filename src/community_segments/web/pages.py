@@ -17,7 +17,8 @@ from ..inputs import id_list, is_number, optional_int, percent
 from ..query.criteria import Criteria, parse
 from ..state import get_state
 from . import forms
-from .export import cell, csv_download
+from . import display
+from .export import csv_download
 
 pages = Blueprint("pages", __name__)
 
@@ -33,7 +34,7 @@ def _url(**changes) -> str:
     return url_for(request.endpoint, **args)
 
 
-pages.add_app_template_filter(cell, "cs_cell")
+display.register_filters(pages)
 
 
 @pages.errorhandler(QueryTimeout)
@@ -56,11 +57,22 @@ def _criteria(text: str | None) -> Criteria:
     return forms.criteria(text, get_state().registry)
 
 
+@pages.errorhandler(404)
+@pages.errorhandler(405)
+def _not_found(exc):
+    return display.error_page(exc, _rendered)
+
+
+@pages.errorhandler(500)
+def _server_error(exc):
+    return display.error_page(exc, _rendered)
+
+
 def _segment_or_404(ident: int):
     try:
         return _service().get(ident)
     except NotFound:
-        abort(404)
+        abort(404, f"There is no segment {ident}: it may have been deleted.")
 
 
 def _rendered(template: str, status: int = 200, **context):
@@ -82,8 +94,14 @@ def _overview_context() -> dict:
     ungrouped = []
     for item in service.counts():
         by_group.get(item.segment.group_id, ungrouped).append(item)
+    query = request.args.get("q", "").strip()
+    items = [item for group in by_group.values() for item in group] + ungrouped
     return {"groups": groups, "by_group": by_group, "ungrouped": ungrouped,
-            "total": service.total_members(), "errors": None}
+            "total": service.total_members(), "errors": None, "query": query,
+            "group_totals": display.group_totals(service, by_group),
+            "segments_count": len(items),
+            "found": sum(query.lower() in item.segment.title.lower() for item in items),
+            "matching": display.matching_groups(query, {**by_group, None: ungrouped})}
 
 
 @pages.post("/groups")
@@ -189,9 +207,13 @@ def _members_page(text: str, errors: dict | None = None, form=None):
 def _member_table(service, criteria):
     view = get_state().view
     paging = forms.paging(request.args, view.sortable, view.name_column)
-    page = service.members(criteria, per_page=get_state().config.rows_per_page(), **paging)
+    per_page = get_state().config.rows_per_page()
+    page = service.members(criteria, per_page=per_page, **paging)
+    if page.page > page.pages >= 1:  # past the end (a shrunk segment, ?page=999): the last page
+        page = service.members(criteria, per_page=per_page, **{**paging, "page": page.pages})
     columns = [name for name in view.columns if name != "id"]
-    return {"page": page, "columns": columns, "sortable": view.sortable}
+    return {"page": page, "columns": columns, "sortable": view.sortable,
+            **display.column_names(get_state().registry, columns, service.session)}
 
 
 @pages.post("/preview")
@@ -271,7 +293,8 @@ def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
         count=table["page"].total if table else None, total=service.total_members(),
         form=form or {}, errors=errors, conflict=conflict, groups=service.list_groups(),
         criteria_text=(form or {}).get("criteria") or forms.criteria_text(segment.criteria),
-        catalog=forms.field_catalog(state.registry, service.session))
+        catalog=forms.field_catalog(state.registry, service.session),
+        compose_url=display.compose_url(segment))
 
 
 def _stored(service, segment) -> tuple[Criteria | None, str | None]:
@@ -325,7 +348,9 @@ def overlap():
     except NotFound as exc:
         return _rendered("overlap.html", 404, result=None, errors={"": [str(exc)]},
                          **_overlap_choices(service))
-    return _rendered("overlap.html", result=result, errors=None, **_overlap_choices(service))
+    return _rendered("overlap.html", result=result, errors=None, **_overlap_choices(service),
+                     near=display.near_subsets(result) if result else [],
+                     both_url=display.both_url)
 
 
 def _overlap_ids(service) -> list[int]:

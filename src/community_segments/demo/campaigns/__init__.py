@@ -29,6 +29,7 @@ DEFAULTS = {
 
 def init_app(app: Flask, is_admin: Callable[[], bool]) -> None:
     """Add the campaign pages (admins only), the ``campaigns`` CLI and their tables."""
+    from .audiences import answer_compose_url, compose_url
     from .cli import campaigns_cli
     from .views import make_blueprint
 
@@ -36,5 +37,8 @@ def init_app(app: Flask, is_admin: Callable[[], bool]) -> None:
         app.config.setdefault(key, value)
     app.register_blueprint(make_blueprint(is_admin), url_prefix="/admin/campaigns")
     app.cli.add_command(campaigns_cli)
+    compose_url.connect(answer_compose_url)  # "Email this segment" links land on our form
+    from . import triggers
+    triggers.connect(app)  # "send when a member enters this segment"
     with app.app_context():
         db.metadata.create_all(db.engine, tables=list(TABLES))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import blinker
+from flask import current_app, url_for
 
 collect_audiences = blinker.signal("campaigns.collect-audiences")
 resolve_audience = blinker.signal("campaigns.resolve-audience")
+compose_url = blinker.signal("campaigns.compose-url")
+audience_groups = blinker.signal("campaigns.audience-groups")
+OTHER = "Other audiences"
 
 
 class UnknownAudience(LookupError):
@@ -17,6 +21,24 @@ def collect(sender=None) -> list[dict]:
     found = [audience for _receiver, answer in collect_audiences.send(sender)
              for audience in answer or ()]
     return sorted(found, key=lambda audience: audience["label"].lower())
+
+
+def grouped(offered: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Audiences by the group their owner names (a segment group), named groups A to Z,
+    then the others."""
+    names = {key: name for _receiver, answer in audience_groups.send(None)
+             for key, name in (answer or {}).items()}
+    groups: dict[str, list[dict]] = {}
+    for audience in offered:
+        groups.setdefault(names.get(audience["id"]) or OTHER, []).append(audience)
+    return sorted(groups.items(), key=lambda item: (item[0] == OTHER, item[0].lower()))
+
+
+def answer_compose_url(sender, audience_id: str = "", **kwargs) -> str | None:
+    """Our compose form with ``audience_id`` preselected (answers ``campaigns.compose-url``)."""
+    if "campaigns" not in current_app.blueprints or not isinstance(audience_id, str):
+        return None
+    return url_for("campaigns.new", audience=audience_id)
 
 
 def find(audience_id: str, sender=None) -> dict | None:

@@ -54,4 +54,20 @@ class Delivery(db.Model):
     sent_at: Mapped[datetime | None]
 
 
-TABLES = (Campaign.__table__, Delivery.__table__)
+class Trigger(db.Model):
+    """A campaign that sends itself: to each member when they enter its segment audience.
+
+    Triggered by the ``community-segments.members-entered`` signal of a refresh; every
+    member is mailed at most once per campaign (its deliveries are unique per member).
+    """
+
+    __tablename__ = "campaign_triggers"
+
+    campaign_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    event: Mapped[str] = mapped_column(sa.String(20), default="entered")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+TABLES = (Campaign.__table__, Delivery.__table__, Trigger.__table__)

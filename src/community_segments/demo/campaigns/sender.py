@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..models import db
 from . import audiences, mail
-from .models import INTERRUPTED, SENDING, SENT, Campaign, Delivery, now
+from .models import INTERRUPTED, SENDING, SENT, Campaign, Delivery, Trigger, now
 
 REFUSED, UNCONFIRMED = "refused", "unconfirmed"
 
@@ -56,6 +56,9 @@ def send_campaign(campaign_id: int) -> Progress:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         raise LookupError(f"no campaign {campaign_id}")
+    if db.session.get(Trigger, campaign_id) is not None:
+        raise LookupError(f"campaign {campaign_id} sends itself to each member who enters "
+                          "its segment; it is not sent by hand")
     recipients = audiences.recipients(campaign.audience_id)
     _start(campaign)
     try:
@@ -107,10 +110,11 @@ class Batches:
             except (mail.smtplib.SMTPException, OSError):
                 self.smtp.close()
 
-    def send(self, batch: Iterable[dict]) -> None:
+    def send(self, batch: Iterable[dict]) -> int:
+        """Mail the members of ``batch`` not mailed yet; returns how many were handed over."""
         fresh = self._not_yet_delivered(batch)
         if not fresh:
-            return
+            return 0
         messages = [(r, self._message(r)) for r in fresh]  # template errors before any claim
         if self.smtp is None:
             self.smtp = mail.connect(self.config)
@@ -124,6 +128,7 @@ class Batches:
             raise
         finally:
             self._settle(outcome, [r["id"] for r in fresh])
+        return len(outcome)
 
     def _deliver(self, message, to: str) -> str:
         try:

@@ -52,15 +52,20 @@ def index():
 
 def new():
     offered = audiences.collect()
-    form = request.form if request.method == "POST" else {}
-    if request.method == "POST":
-        problem = _problem(form, {a["id"]: a for a in offered})
-        if problem is None:
-            campaign = _create(form, offered)
-            return redirect(url_for(".show", campaign_id=campaign.id))
-        flash(problem)
+    if request.method == "GET":  # ?audience=segment:12 preselects ("Email this segment")
+        return _compose_page(offered, {"audience": request.args.get("audience", "")}, 200)
+    form = request.form
+    problem = _problem(form, {a["id"]: a for a in offered})
+    if problem is None:
+        campaign = _create(form, offered)
+        return redirect(url_for(".show", campaign_id=campaign.id))
+    flash(problem)
+    return _compose_page(offered, form, 422)
+
+
+def _compose_page(offered: list[dict], form, status: int):
     return render_template("campaigns/new.html", audiences=offered, form=form,
-                           merge_fields=MERGE_HINT), 200 if not form else 422
+                           grouped=audiences.grouped(offered), merge_fields=MERGE_HINT), status
 
 
 def _problem(form, offered: dict) -> str | None:
@@ -87,6 +92,9 @@ def _first_recipient(audience_id: str) -> dict | None:
 
 def _create(form, offered: list[dict]) -> Campaign:
     audience = next(a for a in offered if a["id"] == form["audience"])
+    if form.get("trigger") == "entered" and audience["id"].startswith("segment:"):
+        from .triggers import create_triggered
+        return create_triggered(audience, form["subject"], form["body"])
     campaign = Campaign(subject=form["subject"].strip(), body=form["body"],
                         audience_id=audience["id"], audience_label=audience["label"])
     db.session.add(campaign)
@@ -100,15 +108,28 @@ def _campaign(campaign_id: int) -> Campaign:
 
 def show(campaign_id: int):
     campaign = _campaign(campaign_id)
+    from .triggers import is_triggered
     return render_template("campaigns/show.html", campaign=campaign, progress=progress(campaign),
-                           audience=audiences.find(campaign.audience_id))
+                           audience=audiences.find(campaign.audience_id),
+                           triggered=is_triggered(campaign))
 
 
 def send(campaign_id: int):
     campaign = _campaign(campaign_id)
+    before = progress(campaign).sent
     try:
         result = send_campaign(campaign.id)
-        flash(f"Sent to {result.sent} of {result.total} members.")
+        flash(_sent_message(result.sent - before, result))
     except (SendFailed, LookupError) as exc:
         flash(str(exc))
     return redirect(url_for(".show", campaign_id=campaign_id))
+
+
+def _sent_message(fresh: int, result) -> str:
+    """What this send did: a repeated send that found nobody new says so."""
+    if fresh == 0:
+        return (f"Nothing new to send: all {result.sent:,} recipients already received it."
+                if result.sent else "Nothing to send: the audience has no members.")
+    if fresh == result.sent:
+        return f"Sent to {fresh:,} recipients."
+    return f"Sent to {fresh:,} new recipients ({result.sent:,} in all)."

@@ -1,14 +1,14 @@
 """The FlaskBB plugin (entry point ``flaskbb_plugins: community_segments``).
 
-``pip install community-segments``, ``flaskbb db upgrade`` and a restart are all a
-forum admin does: the tables come from our Alembic branch ``community_segments``, the
-pages join FlaskBB's management area as the "Segments" tab, and ``flaskbb segments``
-offers the command line.
+``pip install``, ``flaskbb segments db upgrade`` (or FlaskBB's own ``flaskbb db upgrade``)
+and a restart are all a forum admin does: the tables come from our migrations with a
+version table of our own (see ``schema.py``), the pages join FlaskBB's management area
+as the "Segments" tab, and ``flaskbb segments`` offers the command line.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import copy
 
 from flask import Blueprint, Flask, request, session, url_for
 from flask_allows2 import Permission
@@ -25,6 +25,7 @@ from pluggy import HookimplMarker
 from ...cli import segments_cli
 from ...extension import Segments
 from ...state import EXTENSION
+from . import schema
 from .fields import HOST, flaskbb_plugin, member_view
 
 hookimpl = HookimplMarker("flaskbb")
@@ -44,7 +45,6 @@ SETTINGS = {
 }
 LAYOUT = "community_segments/flaskbb_layout.html"  # in this package's templates/
 OVERVIEW = "community_segments.pages.overview"
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def is_admin() -> bool:
@@ -74,9 +74,8 @@ def active_theme() -> dict:
     return {"_theme": session.get("theme", flaskbb_config["DEFAULT_THEME"])}
 
 
-@hookimpl
-def flaskbb_load_migrations():
-    return str(MIGRATIONS)
+# No flaskbb_load_migrations: our revision must never sit in FlaskBB's alembic_version,
+# where it would block `flaskbb db upgrade` once the plugin is disabled (schema.py).
 
 
 # Not flaskbb_extensions: FlaskBB skips that hook while its database is not set up, and
@@ -93,11 +92,26 @@ def flaskbb_additional_setup(app: Flask, pluggy):
     app.register_blueprint(Blueprint("community_segments_flaskbb", __name__,
                                      template_folder="templates"))
     app.template_context_processors[EXTENSION].append(active_theme)
+    with app.app_context():
+        schema.adopt_at_startup(db.engine)
+    from .schedule import schedule
+    schedule(app)  # the periodic refresh on FlaskBB's Celery app (SEGMENTS_REFRESH_INTERVAL)
 
 
 @hookimpl
 def flaskbb_cli(cli, app):
-    cli.add_command(segments_cli)
+    cli.add_command(flaskbb_segments_cli())
+    schema.chain_flaskbb_commands(cli, app)
+
+
+def flaskbb_segments_cli():
+    """``flaskbb segments``: the shared commands plus FlaskBB's ``db`` (schema.py).
+
+    A copy, so the shared group other hosts use is left as it is.
+    """
+    group = copy.copy(segments_cli)
+    group.commands = {**segments_cli.commands, "db": schema.db_cli}
+    return group
 
 
 @hookimpl(trylast=True)

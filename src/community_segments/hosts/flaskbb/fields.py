@@ -83,7 +83,7 @@ def member_view() -> MemberView:
                "location": User.location, "language": User.language,
                "activated": User.activated}
     return MemberView(model=User, columns=columns,
-                      sortable=("username", "email", "signed_up", "last_activity", "post_count"))
+                      sortable=tuple(name for name in columns if name != "id"))  # all shown
 
 
 MEMBER = (rule("activated", "is_true"), rule("primary_role", "equals", "Member"))
