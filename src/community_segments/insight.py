@@ -74,7 +74,7 @@ class MemberInsight:
 
     def _reader(self) -> MemberReader:
         return MemberReader(self.evaluator.registry, self.evaluator._from(), self.view.id,
-                            self.now, self.view.base, getattr(self.evaluator, "resolve", None))
+                            self.now, self.view.base, self.evaluator.resolve)
 
     def _execute(self, query):
         return timeouts.execute(self.evaluator.session, query, self.evaluator.timeout_ms,
@@ -122,7 +122,7 @@ class MemberInsight:
         found = segment if isinstance(segment, Segment) else self.service.get(segment)
         row = self.member(member)
         try:
-            tree = self.service.stored(found).tree
+            tree = self.service.checked(found).tree
             explanation = self._reader().explain(self.evaluator.session, tree, row["id"])
         except CriteriaError as exc:
             return Explained(found, row, None, exc.one_line(), self.now)
@@ -152,7 +152,7 @@ class MemberInsight:
         found = self.service.get(segment)
         new_criteria = self.service.criteria(new, "criteria")
         try:
-            return self.service.stored(found), new_criteria
+            return self.service.checked(found), new_criteria
         except CriteriaError as exc:
             raise ValidationError({"segment": [f"the saved segment is broken, so nobody can be "
                                                f"compared with it: {exc.one_line()}"]}) from None

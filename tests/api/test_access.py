@@ -30,6 +30,7 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 def concrete(rule: str, ids: dict) -> str:
     path = re.sub(r"<int:(\w+)_id>", lambda m: str(ids[m[1]]), rule.removeprefix(API))
+    path = path.replace("<key>", "department")  # a field key
     path = re.sub(r"<any\(([a-z_]+),[^>]*>", r"\1", path)  # the first choice of an any()
     query = QUERIES.get(path, "").replace("ids=1", f"ids={ids['segment']}")
     query += next((q for end, q in ENDINGS.items() if path.endswith(end)), "")

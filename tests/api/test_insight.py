@@ -117,3 +117,18 @@ def test_diff_errors(admin):
     assert admin("GET", f"/segments/{segment}/diff/sideways?criteria={{}}").status_code == 404
     assert admin("GET", f"/segments/{segment}/diff/added?after=-1"
                         f"&criteria={quote(json.dumps(ROLE))}").status_code == 422
+
+
+def test_explain_expands_segment_references(admin):
+    base = _create(admin, "Referenced role", ROLE)
+    built = _create(admin, "Built on it", {"match": "all", "rules": [
+        {"field": "segment", "op": "in", "value": [base]}]})
+    inside = _member_ids(admin, ROLE)
+    for member in (1, 2, 3, 4):
+        data = admin.ok("GET", f"/segments/{built}/explain?member={member}")
+        rule = data["tree"]["rules"][0]
+        assert rule["references"] == [base]
+        assert rule["matched"] is data["in_segment"] is (member in inside)
+        inner = admin.ok("GET", f"/segments/{base}/explain?member={member}")
+        assert inner["in_segment"] is rule["matched"]
+    admin.ok("DELETE", f"/segments/{built}", status=204)

@@ -74,13 +74,12 @@ class MemberReader:
     member_id: sa.ColumnElement
     now: datetime
     base: sa.ColumnElement[bool] | None = None
-    resolve: Any = None  # segment id -> criteria, for segment references (when the compiler has them)
+    resolve: Any = None  # segment id -> criteria: references are inlined as for member lists
     _compiler: Compiler = field(init=False)
 
     def __post_init__(self):
         # the very compiler (and reference resolver) the member lists use
-        options = {} if self.resolve is None else {"resolve": self.resolve}
-        self._compiler = Compiler(self.registry, self.member_id, self.now, **options)
+        self._compiler = Compiler(self.registry, self.member_id, self.now, self.resolve)
 
     def _whole(self, condition):
         return condition if self.base is None else sa.and_(self.base, condition)
@@ -127,7 +126,7 @@ class MemberReader:
     def _scalar_fields(self, tree: Node) -> list[FilterField]:
         keys = dict.fromkeys(rule.field for rule in _rules(tree))
         fields = [self.registry.get(key) for key in keys]
-        return [f for f in fields if f is not None and f.type is not FieldType.MULTI]
+        return [f for f in fields if f is not None and _has_column(f)]
 
     def _values(self, reader, tree: Node, row: dict, member) -> dict[str, Any]:
         found = {f.key: row[f"v{n}"] for n, f in enumerate(self._scalar_fields(tree))}
@@ -168,7 +167,7 @@ class MemberReader:
 
     def profile(self, reader, member) -> dict[str, Any] | None:
         """Every field's value for ``member`` (multi: sorted lists); None if no such row."""
-        scalars = [f for f in self.registry if f.type is not FieldType.MULTI]
+        scalars = [f for f in self.registry if _has_column(f)]
         row = self._one_row(reader, {f"v{n}": f.column for n, f in enumerate(scalars)}
                             or {"id": self.member_id}, member)
         if row is None:
@@ -177,7 +176,7 @@ class MemberReader:
         for f in self.registry:
             if f.type is FieldType.MULTI:
                 values[f.key] = self.items(reader, f, member)
-        return {f.key: values[f.key] for f in self.registry}
+        return {f.key: values[f.key] for f in self.registry if f.key in values}
 
     def memberships(self, reader, trees: Sequence[Node], member) -> list[bool] | None:
         """For each tree, whether ``member`` is in it: one query (per 500 trees) reading
@@ -192,6 +191,12 @@ class MemberReader:
                 return None
             found += [bool(row[f"s{n}"]) for n in range(len(chunk))]
         return found
+
+
+def _has_column(f: FilterField) -> bool:
+    """A field with a value in the member's row (not multi; not segment references,
+    whose "value" is the memberships themselves)."""
+    return f.type is not FieldType.MULTI and f.column is not None
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def member(member_id: int):
     except NotFound:
         abort(404)
     registry = get_state().registry
-    rows = [(f, values.get(f.key)) for f in registry]
+    rows = [(f, values.get(f.key)) for f in registry if f.key in values]
     return _rendered("member.html", member=row, fields=rows, memberships=found,
                      host_edit_url=_host_edit_url(row["id"]))
 

@@ -148,7 +148,7 @@ def member_profile(member_id: int):
     registry = get_state().registry
     member, values = insight().profile(member_id)
     rows = [{"key": f.key, "label": f.label, "type": str(f.type), "category": f.category,
-             "value": _plain_value(values.get(f.key))} for f in registry]
+             "value": _plain_value(values.get(f.key))} for f in registry if f.key in values]
     return dump(MemberProfile, {"member": _row(member), "fields_": rows})
 
 
