@@ -12,7 +12,11 @@ from .conftest import API, api_for
 
 CRITERIA = '{"match":"all","rules":[]}'
 QUERIES = {"/count": f"?criteria={CRITERIA}", "/members": f"?criteria={CRITERIA}",
-           "/export.csv": f"?criteria={CRITERIA}", "/overlap": "?ids=1"}
+           "/export.csv": f"?criteria={CRITERIA}", "/overlap": "?ids=1",
+           "/members/search": "?q=a"}
+# Routes under a segment that need a query string, by how their path ends.
+ENDINGS = {"/explain": "?member=1", "/diff/added": f"?criteria={CRITERIA}",
+           "/diff/added.csv": f"?criteria={CRITERIA}"}
 
 
 def api_routes(app) -> list[tuple[str, str]]:
@@ -27,7 +31,9 @@ def api_routes(app) -> list[tuple[str, str]]:
 def concrete(rule: str, ids: dict) -> str:
     path = re.sub(r"<int:(\w+)_id>", lambda m: str(ids[m[1]]), rule.removeprefix(API))
     path = path.replace("<key>", "department")  # a field key
+    path = re.sub(r"<any\(([a-z_]+),[^>]*>", r"\1", path)  # the first choice of an any()
     query = QUERIES.get(path, "").replace("ids=1", f"ids={ids['segment']}")
+    query += next((q for end, q in ENDINGS.items() if path.endswith(end)), "")
     return path + query
 
 
@@ -44,7 +50,7 @@ def ids(sqlite_app):
     admin = api_for(sqlite_app, "admin")
     group = admin.ok("POST", "/groups", {"name": "Access"}, 201)
     segment = admin.ok("POST", "/segments", {"title": "Access", "criteria": {"rules": []}}, 201)
-    return {"segment": segment["id"], "group": group["id"]}
+    return {"segment": segment["id"], "group": group["id"], "member": 1}
 
 
 def test_the_api_has_the_expected_routes(routes):

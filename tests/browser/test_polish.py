@@ -293,7 +293,7 @@ def test_members_table_follows_the_criteria_with_sticky_count(page, service):
 def test_every_member_column_sorts_and_the_table_fits(page, service):
     segment = service.get("Product people")
     page.goto(f"/admin/segments/{segment.id}")
-    headers = page.get_by_role("region", name="Members").locator("thead th")
+    headers = page.get_by_role("region", name="Members").locator("thead th:not(.cs-slot)")
     expect(headers.locator("a.cs-sort")).to_have_count(headers.count())
     expect(headers.locator(".cs-sort-icon").first).to_be_visible()
     page.get_by_role("link", name="Post count").click()
