@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,12 +15,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import signals
 from .errors import Conflict, CriteriaError, MissingGroup, NotFound, ValidationError
-from .evaluation import Evaluator, Page
+from .evaluation import Evaluator, Page, tree_of
 from .inputs import as_id, percent
 from .models import Segment, SegmentGroup
 from .query.criteria import Criteria, parse
 from .query.sentence import describe
 from .query.tree import Group
+from .sharing import SharedCounts
 from .types import utcnow
 
 TITLE_MAX = 200
@@ -36,6 +38,7 @@ class SegmentCount:
     percent: float | None
     error: str | None = None
     criteria: Criteria | None = None  # parsed once, for the sentence shown next to the count
+    as_of: datetime | None = None  # when the count was taken (older with SEGMENTS_COUNTS_MAX_AGE)
 
     @property
     def broken(self) -> bool:
@@ -67,8 +70,10 @@ class Overlap:
 
 
 class SegmentService:
-    def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None):
+    def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None,
+                 shared: SharedCounts | None = None):
         self.session = session
+        self.shared = shared or SharedCounts()
         self.evaluator = evaluator
         self.registry = evaluator.registry
         self.pm = pm
@@ -119,23 +124,35 @@ class SegmentService:
         yielding rule would make ``NOT old`` drop members).
         """
         old_tree, new_tree = self.parse(old), self.parse(new)
-        both = self.evaluator.count(Group("all", (old_tree, new_tree)))
-        return self.evaluator.count(new_tree) - both, self.evaluator.count(old_tree) - both
+        # One scan counts old AND new, new and old (the overlap of the two).
+        (old_count, both), (_, new_count) = self.evaluator.overlap([old_tree, new_tree])
+        return new_count - both, old_count - both
 
     def counts(self, segments: Iterable[Segment] | None = None) -> list[SegmentCount]:
         """Member count and share of every segment; a broken one carries its reason."""
         segments = self.list_segments() if segments is None else list(segments)
-        total = self.total_members()
         parsed, problems = {}, {}
         for number, segment in enumerate(segments):
             try:
                 parsed[number] = self.stored(segment)
             except CriteriaError as exc:
                 problems[number] = exc.one_line()
-        found = dict(zip(parsed, self.evaluator.counts(list(parsed.values())), strict=True))
+        answer = self._shared_counts(list(parsed.values()))
+        total, counts = answer.value
+        found = dict(zip(parsed, counts, strict=True))
         return [SegmentCount(s, None, None, problems[n]) if n in problems
-                else SegmentCount(s, found[n], percent(found[n], total), criteria=parsed[n])
+                else SegmentCount(s, found[n], percent(found[n], total), criteria=parsed[n],
+                                  as_of=answer.as_of)
                 for n, s in enumerate(segments)]
+
+    def _shared_counts(self, trees: list[Criteria]):
+        """(total, counts) of ``trees``, asked once however many requests ask at once."""
+        evaluator = self.evaluator
+        question = repr((str(evaluator.session.get_bind().url), evaluator.now,
+                         [tree_of(t) for t in trees]))
+        timeout = evaluator.timeout_ms / 1000 if evaluator.timeout_ms else None
+        return self.shared.answer(question, lambda: (evaluator.total(), evaluator.counts(trees)),
+                                  wait=timeout)
 
     def overlap(self, idents: Iterable[int | str]) -> Overlap:
         """Pairwise overlaps of segments, with the subsets and duplicates they reveal."""

@@ -19,6 +19,7 @@ from .host import Host
 from .members import MemberView
 from .registry import FieldRegistry
 from .service import SegmentService
+from .sharing import SharedCounts, host_cache
 
 EXTENSION = "community_segments"
 READ_SESSION = "_segments_read_session"
@@ -48,12 +49,20 @@ class SegmentsState:
     config: SegmentsConfig = field(default_factory=SegmentsConfig)
     is_authenticated: Callable[[], bool] = _yes
     audiences: bool = False
+    shared: SharedCounts | None = field(default=None, repr=False)  # made at first use
 
     def service(self, session: Session | None = None) -> SegmentService:
         session = session or self.db.session
         evaluator = Evaluator(self.read_session() or session, self.registry, self.view,
                               timeout_ms=self.config.statement_timeout_ms)
-        return SegmentService(session, evaluator, self.pm, self.host)
+        return SegmentService(session, evaluator, self.pm, self.host, self.shared_counts())
+
+    def shared_counts(self) -> SharedCounts:
+        """The app's single-flight table, and its cache (the host's) with a max age."""
+        if self.shared is None:
+            age = self.config.counts_max_age
+            self.shared = SharedCounts(age, host_cache(current_app) if age else None)
+        return self.shared
 
     def read_session(self) -> Session | None:
         """With ``SEGMENTS_BIND_KEY``: this app context's session on that bind (a replica)."""
