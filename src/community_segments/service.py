@@ -130,6 +130,10 @@ class SegmentService:
 
     def counts(self, segments: Iterable[Segment] | None = None) -> list[SegmentCount]:
         """Member count and share of every segment; a broken one carries its reason."""
+        return self.overview(segments)[1]
+
+    def overview(self, segments: Iterable[Segment] | None = None) -> tuple[int, list[SegmentCount]]:
+        """The member total and :meth:`counts`, taken in the same (shared) evaluation."""
         segments = self.list_segments() if segments is None else list(segments)
         parsed, problems = {}, {}
         for number, segment in enumerate(segments):
@@ -140,10 +144,10 @@ class SegmentService:
         answer = self._shared_counts(list(parsed.values()))
         total, counts = answer.value
         found = dict(zip(parsed, counts, strict=True))
-        return [SegmentCount(s, None, None, problems[n]) if n in problems
-                else SegmentCount(s, found[n], percent(found[n], total), criteria=parsed[n],
-                                  as_of=answer.as_of)
-                for n, s in enumerate(segments)]
+        return total, [SegmentCount(s, None, None, problems[n]) if n in problems
+                       else SegmentCount(s, found[n], percent(found[n], total),
+                                         criteria=parsed[n], as_of=answer.as_of)
+                       for n, s in enumerate(segments)]
 
     def _shared_counts(self, trees: list[Criteria]):
         """(total, counts) of ``trees``, asked once however many requests ask at once."""

@@ -108,3 +108,23 @@ def test_counts_max_age_must_be_whole_seconds(value):
 def test_counts_max_age_defaults_to_live():
     assert SegmentsConfig.load({}).counts_max_age == 0
     assert SegmentsConfig.load({"SEGMENTS_COUNTS_MAX_AGE": 15}).counts_max_age == 15
+
+
+def test_the_overview_says_how_fresh_cached_counts_are(app, service):
+    from community_segments.extension import get_state
+    service.create("Registered", {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
+    state = get_state(app)
+    state.shared = SharedCounts(60, DictCache())
+    state.config = SegmentsConfig.load({"SEGMENTS_COUNTS_MAX_AGE": 60})
+    client = app.test_client()
+    from tests.demo_client import log_in
+    from community_segments.demo.seed import ensure_admin
+    from community_segments.demo.models import db
+    ensure_admin(db.session)
+    db.session.commit()
+    log_in(client, "admin", "admin")
+    html = client.get(state.config.url_prefix + "/").get_data(as_text=True)
+    assert "Counts as of" in html and "kept up to 60 s" in html
+    body = client.get(state.config.url_prefix + "/api/overview").get_json()
+    assert body["segments"][0]["as_of"]
