@@ -1,19 +1,29 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
+# Both share one venv: `make demo` installs the package alone (no test extras);
+# `make test` (and `make venv`) adds the test extras on top.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test venv clean
+.PHONY: demo test venv demo-venv clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/bin/python:
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+
+$(VENV)/.installed-demo: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
 	@touch $@
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed-demo
+
+demo-venv: $(VENV)/.installed-demo
 
 venv: $(VENV)/.installed
 
-demo: venv  ## build the venv, seed the demo community (SQLite) and serve it
+demo: demo-venv  ## build the venv (package only), seed the demo community (SQLite) and serve it
 	$(VENV)/bin/community-segments demo $(DEMO_ARGS)
 
 test: venv  ## build the venv with test extras and run the whole suite

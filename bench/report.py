@@ -16,6 +16,7 @@ def write_report(results: Path) -> Path:
     parts = [INTRO.read_text().rstrip(), "", _summary(records), _refresh(records),
              FINDINGS.read_text()]
     parts += [_section(record) for record in records]
+    parts += _references(results / "references")
     DOC.write_text("\n".join(parts) + "\n")
     return DOC
 
@@ -89,3 +90,36 @@ def _rows(title, times, base) -> list[str]:
         ratio = f"{seconds / times[base]:.2f}x" if base else ""
         rows.append(f"| {title}: {name} | {seconds:.3f} | {ratio} |")
     return rows
+
+
+def _references(folder: Path) -> list[str]:
+    """The records of bench/references.py: references in the overview, suggestion latency."""
+    records = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    if not records:
+        return []
+    parts = ["## Segments built on segments, and value suggestions (bench/references.py)", "",
+             "24 stored segments, 18 of the benchmark's and 6 that refer to them (nested, "
+             "`in` and `not_in`), counted by `service.counts()` in one pass (references "
+             "inlined, shared conditions once) against one query per segment; the 24 plain "
+             "benchmark segments in one pass for comparison. Suggestions: `values FIELD` "
+             "with a cold cache (the first answer) and again (cached), limit 10; above "
+             "200,000 member ids the counts come from a sample (`about`).", ""]
+    for r in sorted(records, key=lambda r: (r["members"], r["db"])):
+        v = r["versions"]
+        parts += [f"### {r['db']}, {r['members']:,} members", "",
+                  f"`{r['command']}` on {r['when']}; {v['database']}, {v['cpus']} CPUs; "
+                  f"load average before {r['load_before']}, after {r['load_after']} "
+                  f"(a machine shared with other work: absolute times are inflated). "
+                  f"Medians of {r['repeat']} rounds"
+                  + (f"; the overview rows from the full run of {r['overview_when']}"
+                     if "overview_when" in r else "") + ".", "",
+                  "| measure | seconds | ratio |", "|---|---|---|"]
+        parts += _rows("overview", r["overview"], "one pass, 24 with 6 references (ours)")
+        parts += ["", "| suggestions | first (ms) | cached (ms) | sampled | top value (count) |",
+                  "|---|---|---|---|---|"]
+        for name, s in r["suggestions"].items():
+            top = f"{s['top']['value']} ({s['top']['count']:,})" if s["top"] else "none in sample"
+            parts.append(f"| {name} | {s['first_ms']:.0f} | {s['cached_ms']:.2f} | "
+                         f"{'about' if s['about'] else 'exact'} | {top} |")
+        parts.append("")
+    return parts

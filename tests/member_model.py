@@ -12,8 +12,11 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from community_segments.errors import CriteriaError
 from community_segments.fields import FilterField, Lookup, Related
+from community_segments.hooks.segments import SEGMENT_FIELD
 from community_segments.query.compiler import Compiler
+from community_segments.query.references import BrokenReference
 from community_segments.query.parse import parse_criteria
 from community_segments.registry import FieldRegistry
 from community_segments.types import UTCDateTime
@@ -67,7 +70,39 @@ def registry() -> FieldRegistry:
     ]
     fields += [FilterField(key=key, label=key.replace("_", " ").capitalize(), type="date",
                            column=c[key]) for key in DATE_FIELDS]
-    return FieldRegistry(fields)
+    return FieldRegistry([*fields, SEGMENT_FIELD])
+
+
+def _rule(field, op, value=None):
+    return {"field": field, "op": op, **({} if value is None else {"value": value})}
+
+
+# Stored segments the ``segment`` rules of the tables refer to (id -> criteria); 9 is missing.
+SEGMENTS = {
+    1: {"match": "all", "rules": [_rule("country", "equals", "US")]},        # ana eve hal
+    2: {"match": "all", "rules": [_rule("karma", "gte", 10)]},               # ana eve gus joe
+    3: {"match": "all", "rules": [_rule("segment", "in", [1]), _rule("karma", "gte", 10)]},  # ana eve
+    4: {"match": "any", "rules": []},                                        # everyone
+    5: {"match": "all", "rules": [_rule("karma", "lt", 3.5)]},               # bob dan ivy
+    6: {"match": "all", "rules": [_rule("segment", "not_in", [3])]},         # all but ana eve
+    7: {"match": "any", "rules": [_rule("segment", "in", [6]), _rule("tags", "has_any", ["beta"])]},
+    8: {"match": "all", "rules": [_rule("shoe_size", "gt", 9)]},             # broken
+    10: {"match": "all", "rules": [_rule("segment", "in", [11])]},           # a cycle 10 -> 11 -> 10
+    11: {"match": "all", "rules": [_rule("segment", "in", [10])]},
+    12: {"match": "all", "rules": [_rule("segment", "in", [9])]},            # refers to a missing one
+}
+
+
+def resolver(fields: FieldRegistry, segments: dict = SEGMENTS):
+    """What the service gives the engine: a segment id -> its parsed criteria."""
+    def resolve(ident: int):
+        if ident not in segments:
+            raise BrokenReference(f"segment {ident} does not exist (deleted?)")
+        try:
+            return parse_criteria(segments[ident], fields)
+        except CriteriaError as exc:
+            raise BrokenReference(f"segment {ident} is broken: {exc.one_line()}") from None
+    return resolve
 
 
 def role_name() -> sa.ScalarSelect:
@@ -154,5 +189,5 @@ def fill(connection, data: dict = MEMBERS) -> None:
 def matching(connection, criteria, fields: FieldRegistry, now: datetime = NOW) -> set[str]:
     """Usernames of the members matching ``criteria`` (JSON-like dict), in one query."""
     tree = parse_criteria(criteria, fields)
-    condition = Compiler(fields, members.c.id, now).compile(tree)
+    condition = Compiler(fields, members.c.id, now, resolver(fields)).compile(tree)
     return set(connection.scalars(sa.select(members.c.username).where(condition)))

@@ -69,7 +69,9 @@ def run(app):
 def test_fields_json(run):
     rows = json.loads(run("fields", "--json").stdout)
     by_key = {row["key"]: row for row in rows}
-    assert set(by_key) == {"username", "email", "karma", "verified", "signed_up", "tags"}
+    assert set(by_key) == {"username", "email", "karma", "verified", "signed_up", "tags",
+                           "segment"}  # built in on every host
+    assert by_key["segment"]["operators"] == ["in", "not_in"]
     assert by_key["karma"] == {"key": "karma", "label": "Karma", "type": "number",
                                "category": "Profile", "operators": list(BY_TYPE["number"]),
                                "provider": "community_segments.columns"}
@@ -79,7 +81,7 @@ def test_fields_json(run):
 
 def test_fields_text(run):
     lines = run("fields").stdout.splitlines()
-    assert len(lines) == 6
+    assert len(lines) == 7  # the host's six and the built-in `segment`
     tags = next(line for line in lines if line.startswith("tags "))
     assert tags.split(None, 3) == ["tags", "multi", "tests.tags",
                                    "has_any, has_all, has_none, is_empty, is_not_empty"]

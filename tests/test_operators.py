@@ -17,8 +17,10 @@ from community_segments.query.operators import BY_TYPE
 from community_segments.query.parse import parse_criteria
 from community_segments.query.tree import Rule
 
+from community_segments.errors import CriteriaError
+
 from .member_model import (
-    EVERYONE, NOW, fill, lookup_registry, matching, members, metadata, registry,
+    EVERYONE, NOW, fill, lookup_registry, matching, members, metadata, registry, resolver,
 )
 
 
@@ -172,6 +174,22 @@ ROWS = [
      {"bob", "cat", "joe", "kim", "lea"}),
     ("nested empty group is neutral in all", {"match": "all", "rules": [
         {"match": "any", "rules": []}, rule("country", "equals", "DE")["rules"][0]]}, {"bob", "ivy"}),
+    # -- segment: live references to member_model.SEGMENTS, inlined -----------------------
+    ("segment in one", rule("segment", "in", [1]), {"ana", "eve", "hal"}),
+    ("segment in two: either", rule("segment", "in", [1, 2]), {"ana", "eve", "hal", "gus", "joe"}),
+    ("segment in digit string id", rule("segment", "in", ["2"]), {"ana", "eve", "gus", "joe"}),
+    ("segment not_in: in none", rule("segment", "not_in", [1, 2]), but("ana", "eve", "hal", "gus", "joe")),
+    ("segment not_in includes empty values (karma NULL)", rule("segment", "not_in", [5]),
+     but("bob", "dan", "ivy")),
+    ("segment nested in", rule("segment", "in", [3]), {"ana", "eve"}),
+    ("segment nested not_in of a not_in", rule("segment", "not_in", [6]), {"ana", "eve"}),
+    ("segment three levels, any", rule("segment", "in", [7]), but("eve")),
+    ("segment in the everyone segment", rule("segment", "in", [4]), set(EVERYONE)),
+    ("segment not_in the everyone segment", rule("segment", "not_in", [4]), set()),
+    ("segment in a segment and one it refers to", rule("segment", "in", [3, 1]), {"ana", "eve", "hal"}),
+    ("segment with other rules", {"match": "all", "rules": [
+        rule("segment", "in", [1])["rules"][0], rule("verified", "is_false")["rules"][0]]},
+     {"eve", "hal"}),
     ("three levels", {"match": "any", "rules": [{"match": "all", "rules": [
         {"match": "any", "rules": [rule("city", "starts_with", "ñ")["rules"][0]]},
         rule("karma", "gt", 10)["rules"][0]]}, rule("username", "equals", "kim")["rules"][0]]},
@@ -199,6 +217,34 @@ def fields():
                          ids=[row[0] for row in ROWS])
 def test_operator(connection, fields, criteria, expected):
     assert matching(connection, criteria, fields) == expected
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    ([9], "rules[0].value: segment 9 does not exist (deleted?)"),
+    ([8], "rules[0].value: segment 8 is broken: rules[0].field: unknown field 'shoe_size'"),
+    ([12], "rules[0].value: segment 12 is broken: rules[0].value: segment 9 does not exist"),
+    ([1, 10], "rules[0].value: segment 10 is broken: rules[0].value: segment 11 is broken: "
+              "rules[0].value: segment 10 leads back to itself (10 -> 11 -> 10)"),
+])
+def test_broken_references_are_named(connection, fields, ids, message):
+    with pytest.raises(CriteriaError) as caught:
+        matching(connection, rule("segment", "not_in", ids), fields)
+    assert caught.value.one_line().startswith(message)
+
+
+def test_references_in_one_pass_equal_one_query_each(connection, fields):
+    """The overview's atoms: a segment's own conditions and those it refers to, once."""
+    trees = [parse_criteria(criteria, fields) for _, criteria, _ in ROWS[-20:]]
+    atoms = overview.Atoms(fields, resolver(fields))
+    formulas = [atoms.formula(tree) for tree in trees]
+    query = overview.MaskQuery(fields, members, members.c.id, None, NOW,
+                               connection.dialect.name).select(list(atoms.index))
+    masks = Counter({int(mask): n for mask, n in connection.execute(query)})
+    expected = [len(matching(connection, criteria, fields)) for _, criteria, _ in ROWS[-20:]]
+    assert overview.fold_counts(formulas, masks) == expected
+    shared = overview.Atoms(fields, resolver(fields))
+    shared.formula(parse_criteria(rule("segment", "in", [3, 1]), fields))
+    assert len(shared) == 2  # "country is US" once, though segment 3 refers to segment 1 too
 
 
 def test_every_operator_of_every_type_has_a_row(fields):
@@ -303,16 +349,17 @@ DESIGN_OPERATORS = {
              "is_empty", "is_not_empty"],
     "boolean": ["is_true", "is_false"],
     "multi": ["has_any", "has_all", "has_none", "is_empty", "is_not_empty"],
+    "segment": ["in", "not_in"],
 }
 # Operators that also match an empty value (DESIGN.md), each the negation of a positive one.
 NEGATIVES = {"not_equals", "not_contains", "not_in", "has_none", "more_than_days_ago",
              "is_false", "is_empty"}
 SAMPLE = {"one": {"text": "x", "enum": "x", "number": 1, "date": "2026-01-01"},
-          "list": {"text": ("x",), "enum": ("x",), "multi": ("x",)},
+          "list": {"text": ("x",), "enum": ("x",), "multi": ("x",), "segment": (1,)},
           "range": {"number": (0, 1), "date": ("2026-01-01", "2026-01-02")},
           "days": {"date": 1}, "none": {}}
 EMPTY = {"text": [None, ""], "enum": [None, ""], "number": [None], "date": [None],
-         "boolean": [None], "multi": [[]]}
+         "boolean": [None], "multi": [[]], "segment": [None, []]}  # segment: in none
 
 
 def _entries():

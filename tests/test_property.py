@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from community_segments.errors import CriteriaError
 from community_segments.query import operators
 from community_segments.query.compiler import Compiler
 from community_segments.query.operators import BY_TYPE
 from community_segments.query.parse import parse_criteria
 
-from .member_model import COUNTRIES, NOW, member_tags, members, metadata, registry
+from .member_model import COUNTRIES, NOW, member_tags, members, metadata, registry, resolver
 
 FIELDS = registry()
 EXAMPLES = {"sqlite": 400, "postgresql": 60, "mariadb": 60}
@@ -75,7 +76,7 @@ def _value(kind, op):
     return one
 
 
-rules = st.sampled_from([f.key for f in FIELDS]).flatmap(_rule_for)
+rules = st.sampled_from([f.key for f in FIELDS if f.key != "segment"]).flatmap(_rule_for)
 trees = st.recursive(
     rules, lambda children: st.fixed_dictionaries(
         {"match": st.sampled_from(["all", "any"]), "rules": st.lists(children, max_size=3)}),
@@ -85,13 +86,16 @@ trees = st.recursive(
 
 # -- the reference: DESIGN.md in Python, from the operator table's evaluators ---------------
 
-def evaluate(node, m) -> bool:
+def evaluate(node, m, segments: dict | None = None) -> bool:
     if "rules" in node:
-        results = [evaluate(child, m) for child in node["rules"]]
+        results = [evaluate(child, m, segments) for child in node["rules"]]
         if not results:
             return True
         return all(results) if node["match"] == "all" else any(results)
     kind = FIELDS[node["field"]].type
+    if node["field"] == "segment":  # the segments the member is in, as defined right now
+        have = {i for i in node["value"] if evaluate(segments[i], m, segments)}
+        return REFERENCE["segment"](have, node["op"], node["value"])
     return REFERENCE[str(kind)](m[node["field"]], node["op"], node.get("value"))
 
 
@@ -165,6 +169,56 @@ def test_sql_agrees_with_reference(connection):
     check()
 
 
+def _with_references(base_trees):
+    """Segments 1..n: segment i is tree i, and (from 2 on) refers to earlier segments."""
+    return st.lists(st.tuples(st.sampled_from(["all", "any"]), st.sampled_from(["in", "not_in"]),
+                              st.integers(0, 2 ** 8)), min_size=len(base_trees),
+                    max_size=len(base_trees)).map(lambda picks: {
+        i: base if i == 1 else {"match": match, "rules": [base, {
+            "field": "segment", "op": op,
+            "value": sorted({1 + (bits >> k) % (i - 1) for k in range(3)})}]}
+        for i, (base, (match, op, bits)) in enumerate(zip(base_trees, picks), start=1)})
+
+
+segment_sets = st.lists(trees, min_size=1, max_size=4).flatmap(_with_references)
+
+
+def _ref_trees(count: int):
+    refs = st.builds(lambda op, ids: {"field": "segment", "op": op, "value": ids},
+                     st.sampled_from(["in", "not_in"]),
+                     st.lists(st.integers(1, count), min_size=1, max_size=3, unique=True))
+    return st.recursive(rules | refs, lambda children: st.fixed_dictionaries(
+        {"match": st.sampled_from(["all", "any"]), "rules": st.lists(children, max_size=3)}),
+        max_leaves=5).map(lambda node: node if "rules" in node else {"match": "all", "rules": [node]})
+
+
+def test_segment_references_agree_with_reference(connection):
+    """``segment in/not_in``, nested, inlined into one query, against the Python reading."""
+    name = connection.dialect.name if connection.dialect.name != "mysql" else "mariadb"
+
+    @settings(max_examples=EXAMPLES[name] // 2, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(people=st.lists(member, min_size=2, max_size=8), data=st.data())
+    def check(people, data):
+        segments = data.draw(segment_sets)
+        criteria = data.draw(st.lists(_ref_trees(len(segments)), min_size=2, max_size=5))
+        people = [{"username": f"m{i}", **m} for i, m in enumerate(people, start=1)]
+        resolve = resolver(FIELDS, segments)
+        try:
+            _store(connection, people)
+            for tree in criteria:
+                expected = {i for i, m in enumerate(people, start=1)
+                            if evaluate(tree, m, segments)}
+                parsed = parse_criteria(tree, FIELDS)
+                condition = Compiler(FIELDS, members.c.id, NOW, resolve).compile(parsed)
+                found = set(connection.scalars(sa.select(members.c.id).where(condition)))
+                assert found == expected, (tree, segments)
+        finally:
+            connection.rollback()
+
+    check()
+
+
 def test_reference_covers_every_operator():
     for kind, ops in BY_TYPE.items():
         for op in ops:
@@ -176,3 +230,30 @@ def test_reference_covers_every_operator():
                 value = ["2026-01-01", "2026-01-02"]
             result = REFERENCE[str(kind)]({"multi": []}.get(str(kind)), op, value)
             assert isinstance(result, bool), (kind, op)
+
+
+def _reachable_problem(start: int, graph: dict[int, list[int]]) -> bool:
+    """Whether following references from ``start`` meets a missing segment or a cycle."""
+    def visit(node, trail):
+        if node not in graph or node in trail:
+            return True
+        return any(visit(nxt, trail | {node}) for nxt in graph[node])
+    return visit(start, frozenset())
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.dictionaries(st.integers(1, 5), st.lists(st.integers(1, 6), max_size=2), min_size=1),
+       st.integers(1, 5), st.sampled_from(["in", "not_in"]))
+def test_cycles_and_missing_references_are_refused(graph, start, op):
+    """Compiling refuses exactly the references that lead to a cycle or a missing segment."""
+    segments = {i: {"match": "all", "rules": [{"field": "karma", "op": "gt", "value": i}] + (
+        [{"field": "segment", "op": "in", "value": targets}] if targets else [])}
+        for i, targets in graph.items()}
+    tree = parse_criteria({"match": "all", "rules": [
+        {"field": "segment", "op": op, "value": [start]}]}, FIELDS)
+    compiler = Compiler(FIELDS, members.c.id, NOW, resolver(FIELDS, segments))
+    if _reachable_problem(start, {i: list(t) for i, t in graph.items()}):
+        with pytest.raises(CriteriaError, match=r"does not exist|leads back to itself"):
+            compiler.compile(tree)
+    else:
+        compiler.compile(tree)

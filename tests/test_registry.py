@@ -89,7 +89,7 @@ def test_generic_host_providers(tmp_path):
     assert providers == {"username": "community_segments.columns", "email": "community_segments.columns",
                          "karma": "community_segments.columns", "verified": "community_segments.columns",
                          "signed_up": "community_segments.columns", "tags": "tests.tags",
-                         "department": "tests.jobs"}
+                         "department": "tests.jobs", "segment": "community_segments.segments"}
 
 
 def test_duplicate_key_names_both_providers_at_construction(tmp_path):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from flask import current_app
 
 from . import signals
-from .errors import NotFound
+from .errors import NotFound, UnknownAudience
 from .inputs import as_id
 from .query.criteria import Criteria
 from .state import EXTENSION, SegmentsState, get_state
@@ -64,9 +64,9 @@ def resolve(sender, audience_id: str = "", **kwargs) -> Recipients | None:
     except NotFound:
         segment = None
     if segment is None:
-        raise NotFound(f"audience {audience_id!r} does not exist (deleted?)")
+        raise UnknownAudience(f"audience {audience_id!r} does not exist (deleted?)")
     # parsed once: a broken segment fails here, not mid-send
-    return Recipients(state, segment.id, service.stored(segment))
+    return Recipients(state, segment.id, service.checked(segment))
 
 
 class Recipients:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from .fields import FilterField
+from .fields import FieldType, FilterField
 from .query.operators import operators_for, value_kind
 from .registry import FieldRegistry
 
@@ -29,11 +29,28 @@ def describe_operators(field: FilterField) -> list[dict[str, str]]:
 
 
 def describe_field(field: FilterField, session: Any = None) -> dict[str, Any]:
-    return {"key": field.key, "label": field.label, "type": str(field.type),
-            "category": field.category, "description": field.description,
-            "provider": field.provider, "choices": field.choice_list(session),
-            "choice_labels": dict(field.choice_labels) if field.choice_labels else None,
-            "operators": describe_operators(field)}
+    described = {"key": field.key, "label": field.label, "type": str(field.type),
+                 "category": field.category, "description": field.description,
+                 "provider": field.provider, "choices": field.choice_list(session),
+                 "choice_labels": dict(field.choice_labels) if field.choice_labels else None,
+                 "operators": describe_operators(field)}
+    if field.type is FieldType.SEGMENT and session is not None:
+        described["options"] = segment_options(session)
+    return described
+
+
+def segment_options(session: Any) -> list[dict[str, Any]]:
+    """Every segment as a value of ``segment in``: its id, title and group (for grouping),
+    in the overview's order."""
+    import sqlalchemy as sa
+
+    from .models import Segment, SegmentGroup
+    rows = session.execute(
+        sa.select(Segment.id, Segment.title, SegmentGroup.name).outerjoin(Segment.group)
+        .order_by(SegmentGroup.position.is_(None), SegmentGroup.position, SegmentGroup.id,
+                  Segment.position, Segment.id))
+    return [{"value": ident, "label": title, "group": group or "Ungrouped"}
+            for ident, title, group in rows]
 
 
 def describe_fields(registry: FieldRegistry, session: Any = None) -> list[dict[str, Any]]:

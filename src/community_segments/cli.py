@@ -8,8 +8,10 @@ import json
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from . import migrate
 from .catalogue import describe_fields
 from .errors import SegmentsError
 from .export import csv_chunks, json_array_chunks
@@ -33,6 +35,12 @@ def friendly(command):
             return command(*args, **kwargs)
         except SegmentsError as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
+        except sa.exc.DBAPIError as exc:
+            state = _state()
+            problem = migrate.schema_problem(state.db, state.host.name)
+            if problem is None:
+                raise
+            raise click.ClickException(str(problem)) from None
     return wrapper
 
 
@@ -83,6 +91,8 @@ def fields_command(as_json):
     rows = [{"key": f["key"], "label": f["label"], "type": f["type"], "category": f["category"],
              "operators": [op["key"] for op in f["operators"]], "provider": f["provider"]}
             for f in describe_fields(_state().registry)]
+    for name, reason in _state().registry.failures.items():
+        click.echo(f"unavailable: the fields of plugin {name!r} ({reason})", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -165,6 +175,27 @@ def delete_command(segment):
     click.echo(f"Deleted segment {segment_id}: {title}")
 
 
+@segments_cli.command("values")
+@click.argument("field")
+@click.option("--prefix", default="", help="Only values containing this text (starting with it first).")
+@click.option("--limit", default=10, show_default=True, help="At most this many values (1 to 100).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+@friendly
+def values_command(field, prefix, limit, as_json):
+    """The most common values of a text, enum or multi FIELD with their member counts."""
+    found = _state().suggester().suggest(field, prefix, limit)
+    if as_json:
+        click.echo(json.dumps({"field": found.field, "prefix": found.prefix,
+                               "values": found.items, "about": found.about,
+                               "sampled": found.sampled}, indent=2))
+        return
+    for item in found.items:
+        click.echo(f"{item['value']}\t{item['count']}")
+    if found.about:
+        click.echo(f"(counts estimated from a sample of {found.sampled} members)", err=True)
+
+
 @segments_cli.command("seed-defaults")
 @with_appcontext
 @friendly
@@ -181,3 +212,7 @@ def seed_defaults_command():
 from .history.cli import register as _register_history  # noqa: E402  (refresh, history)
 
 _register_history(segments_cli, friendly)
+
+from .db_cli import db_cli  # noqa: E402  (a sub-group of ``segments``)
+
+segments_cli.add_command(db_cli)

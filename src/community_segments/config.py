@@ -20,6 +20,7 @@ KEYS = {
     "SEGMENTS_PER_PAGE": "per_page",
     "SEGMENTS_LAYOUT": "layout",
     "SEGMENTS_LOGIN_ENDPOINT": "login_endpoint",
+    "SEGMENTS_MAX_REQUEST_BYTES": "max_request_bytes",
     "SEGMENTS_HISTORY_RETENTION_DAYS": "history_retention_days",
     "SEGMENTS_REFRESH_LOCK_WAIT": "refresh_lock_wait",
     "SEGMENTS_OUTBOX_LEASE": "outbox_lease",
@@ -41,6 +42,7 @@ class SegmentsConfig:
     per_page: int | Callable[[], int] = 25
     layout: str = STANDALONE_LAYOUT
     login_endpoint: str | None = None
+    max_request_bytes: int = 1024 * 1024  # a larger body is a 413 before it is parsed
     history_retention_days: int = 90  # entered/left ids kept (history points: for good)
     refresh_lock_wait: float = 300.0  # seconds a refresh waits for another one's lock
     outbox_lease: float = 600.0  # seconds before a dead sender's signals are sent again

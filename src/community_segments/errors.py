@@ -19,6 +19,14 @@ class CriteriaError(SegmentsError):
                          for path, msgs in self.errors.items() for msg in msgs)
 
 
+class EvaluationError(CriteriaError):
+    """Criteria that validate, but that the database could not evaluate (a plugin field's
+    SQL it refuses, a value stored before today's checks). Keyed ``criteria``."""
+
+    def __init__(self, message: str):
+        super().__init__({"criteria": [message]})
+
+
 class ValidationError(SegmentsError):
     """Bad input outside the criteria (title, group, page...). ``errors`` maps field to messages."""
 
@@ -54,9 +62,37 @@ class DuplicateFieldError(SegmentsError):
     """Two providers claim the same field key."""
 
 
+class FieldDefinitionError(SegmentsError, ValueError):
+    """A plugin defined a field that cannot work (e.g. a ``Related`` that joins nothing).
+
+    Raised while the fields are gathered, so the host stops at start-up with the reason
+    instead of answering wrong counts later.
+    """
+
+
+class PluginError(SegmentsError):
+    """A plugin that cannot be loaded as written (e.g. a misspelled hook implementation)."""
+
+
+class UnknownAudience(NotFound, LookupError):
+    """``campaigns.resolve-audience`` for a ``segment:`` id that does not exist.
+
+    Also a :class:`LookupError`, so a campaign module that imports nothing of this
+    package can ``except LookupError``.
+    """
+
+
 class QueryTimeout(SegmentsError):
     """A segment query ran past the configured statement timeout."""
 
     def __init__(self, message: str, seconds: float | None = None):
         self.seconds = seconds
+        super().__init__(message)
+
+
+class InUse(Conflict):
+    """A segment that other segments or campaigns use; ``uses`` says which."""
+
+    def __init__(self, message: str, uses: list[str]):
+        self.uses = uses
         super().__init__(message)

@@ -18,6 +18,7 @@ from .members import MemberView
 from .query import overview
 from .query.compiler import Compiler
 from .query.criteria import Criteria
+from .query.references import Resolver
 from .query.tree import Node
 from .registry import FieldRegistry
 
@@ -52,12 +53,19 @@ class Evaluator:
     view: MemberView
     now: datetime | None = None
     timeout_ms: int | None = None
+    resolve: Resolver | None = None  # segment id -> criteria, for references
+
+    def reset(self) -> None:
+        """End the evaluation's transaction after a failed query (PostgreSQL refuses any
+        other statement in an aborted one). The session is the evaluation's own."""
+        self.session.rollback()
 
     def _execute(self, query, what: str = "the segment query"):
         return timeouts.execute(self.session, query, self.timeout_ms, what)
 
     def condition(self, criteria: Parsed) -> sa.ColumnElement[bool]:
-        compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC))
+        compiler = Compiler(self.registry, self.view.id, self.now or datetime.now(UTC),
+                            self.resolve)
         return self.view.where_member(compiler.compile(tree_of(criteria)))
 
     def _from(self):
@@ -103,7 +111,7 @@ class Evaluator:
         trees = [tree_of(c) for c in criteria]
         if not trees:
             return []
-        atoms = overview.Atoms(self.registry)
+        atoms = overview.Atoms(self.registry, self.resolve)
         formulas = [atoms.formula(tree) for tree in trees]
         deadline = timeouts.Deadline(self.timeout_ms)
         if overview.count_in_sql(len(atoms)):
@@ -115,7 +123,7 @@ class Evaluator:
     def overlap(self, criteria: Sequence[Parsed]) -> list[list[int]]:
         """``matrix[i][j]``: members in both ``criteria[i]`` and ``[j]`` (diagonal: sizes)."""
         trees = [tree_of(c) for c in criteria]
-        atoms = overview.Atoms(self.registry)
+        atoms = overview.Atoms(self.registry, self.resolve)
         formulas = [atoms.formula(tree) for tree in trees]
         if not formulas:
             return []

@@ -12,7 +12,7 @@ from .hooks import make_plugin_manager
 from .host import Host
 from .members import MemberView
 from .registry import FieldRegistry
-from .state import EXTENSION, SegmentsState, close_read_session, get_state
+from .state import EXTENSION, SegmentsState, close_read_session, get_state, logged_in
 
 __all__ = ["EXTENSION", "Segments", "SegmentsState", "get_state"]
 
@@ -23,8 +23,9 @@ class Segments:
     ``plugins`` are field providers registered before the installed entry points;
     with ``column_fields`` (the default) every plain column of ``user_model`` is a field.
     ``is_admin`` answers whether the current request may use the pages and API;
-    ``is_authenticated`` whether a user is logged in at all (else non-admins are sent to
-    the login endpoint); ``actor`` names the current user for created/updated by; with
+    ``is_authenticated`` whether a user is logged in at all (default: Flask-Login's
+    ``current_user``; ``is_admin`` is asked only of those, the others are sent to the
+    login endpoint); ``actor`` names the current user for created/updated by; with
     ``audiences`` (the default) segments answer the campaign-audience signals.
     ``defaults`` are the host's configuration defaults (:class:`SegmentsConfig`
     attributes, e.g. ``layout``); the app's ``SEGMENTS_*`` keys win over them.
@@ -41,14 +42,15 @@ class Segments:
         self.db = db
         self.user_model = user_model
         self.member_view = member_view or MemberView.for_model(user_model)
-        self.plugins = list(plugins)
+        from .hooks.segments import segment_plugin
+        self.plugins = [segment_plugin, *plugins]  # the field `segment`, on every host
         if column_fields:
             from .hooks.columns import columns_plugin
             self.plugins.append(columns_plugin)
         self.host_name = host_name
         self.is_admin = is_admin or (lambda: False)
         self.actor = actor or (lambda: None)
-        self.is_authenticated = is_authenticated or (lambda: True)
+        self.is_authenticated = is_authenticated or logged_in
         self.defaults = dict(defaults or {})
         self.entry_points = entry_points
         self.web = web

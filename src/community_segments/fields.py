@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.sql.expression import ColumnElement, FromClause
+from sqlalchemy.sql.util import find_tables
+
+from .errors import FieldDefinitionError
 
 
 class FieldType(StrEnum):
@@ -17,6 +21,7 @@ class FieldType(StrEnum):
     DATE = "date"
     BOOLEAN = "boolean"
     MULTI = "multi"
+    SEGMENT = "segment"  # the built-in field `segment`: membership of other segments
 
 
 @dataclass(frozen=True)
@@ -25,11 +30,69 @@ class Related:
 
     ``selectable`` is a table or join; ``owner`` the column holding the member id;
     ``value`` the column holding the value matched against (a name, a label).
+    When ``value`` lives in another table than ``selectable`` (a link table and a table
+    of names), that table is joined here along the one foreign key between them;
+    without such a key the definition is refused, because leaving the table out of the
+    join would silently compare every member with every name (a cartesian product).
     """
 
     selectable: FromClause
     owner: ColumnElement
     value: ColumnElement
+
+    def __post_init__(self):
+        for name in ("owner", "value"):
+            object.__setattr__(self, name, _column(getattr(self, name)))
+        inside = set(find_tables(self.selectable, include_aliases=True))
+        if not set(_tables(self.owner)) <= inside:
+            raise FieldDefinitionError(
+                f"Related: the owner column {self.owner} is not in {_name(self.selectable)}; "
+                "pass the link table's member-id column")
+        missing = [t for t in _tables(self.value) if t not in inside]
+        if missing:
+            object.__setattr__(self, "selectable", _join(self.selectable, missing, self.value))
+
+
+def _column(expr):
+    """ORM attributes (``Tag.name``) as their SQL column."""
+    return expr.__clause_element__() if hasattr(expr, "__clause_element__") else expr
+
+
+def _tables(expr) -> list:
+    """The tables whose columns ``expr`` reads (a column, or an expression over columns)."""
+    found = []
+    for element in sa.sql.visitors.iterate(expr):
+        table = getattr(element, "table", None)
+        if isinstance(element, sa.ColumnClause) and table is not None and table not in found:
+            found.append(table)
+    return found
+
+
+def _name(selectable) -> str:
+    return getattr(selectable, "name", None) or str(selectable)
+
+
+def _join(selectable, tables: list, value) -> FromClause:
+    """``selectable`` joined to the tables of ``value`` by their foreign keys, or a clear error."""
+    link = _name(selectable)
+    try:
+        for table in tables:
+            selectable = selectable.join(table)
+    except sa.exc.ArgumentError:  # no foreign key between them, or more than one
+        names = ", ".join(_name(t) for t in tables)
+        raise FieldDefinitionError(
+            f"Related: the value column {value} is in {names}, which no single foreign key "
+            f"links to {link}; pass the join yourself: Related({link}.join({names}, "
+            f"{link}.c.<key> == {names}.c.id), {link}.c.<member id>, {_c(value)})") from None
+    return selectable
+
+
+def _c(column) -> str:
+    """``tags.c.name`` for a table column, as it is written in Python."""
+    table = getattr(column, "table", None)
+    if table is None or not getattr(column, "name", None):
+        return str(column)
+    return f"{_name(table)}.c.{column.name}"
 
 
 @dataclass(frozen=True)
@@ -78,13 +141,15 @@ class FilterField:
 
     def __post_init__(self):
         object.__setattr__(self, "type", FieldType(self.type))
-        if self.type is FieldType.MULTI:
+        if self.type is FieldType.SEGMENT:
+            pass  # inlined from the referenced segments' criteria, no column of its own
+        elif self.type is FieldType.MULTI:
             if self.related is None:
-                raise ValueError(f"multi field {self.key!r} needs related=Related(...)")
+                raise FieldDefinitionError(f"multi field {self.key!r} needs related=Related(...)")
         elif self.column is None:
-            raise ValueError(f"{self.type} field {self.key!r} needs column=...")
+            raise FieldDefinitionError(f"{self.type} field {self.key!r} needs column=...")
         if self.lookup is not None and self.type not in (FieldType.TEXT, FieldType.ENUM):
-            raise ValueError(f"{self.type} field {self.key!r} cannot have a lookup")
+            raise FieldDefinitionError(f"{self.type} field {self.key!r} cannot have a lookup")
 
     def choice_list(self, session=None) -> list[str] | None:
         """The choices as a list; computed choices need a session (None without one)."""

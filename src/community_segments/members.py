@@ -14,13 +14,14 @@ class MemberView:
     """The columns of a member row as shown, exported and sent to campaigns.
 
     ``columns`` maps output names to SQL expressions; ``id``, ``username`` and ``email``
-    are required. ``sortable`` names the columns members can be sorted by. ``base``
+    are required. ``sortable`` names the columns members can be sorted by (default:
+    every column shown, so a table header is never a dead end). ``base``
     restricts who counts as a member at all (e.g. to leave guests out).
     """
 
     model: Any
     columns: Mapping[str, sa.ColumnElement]
-    sortable: tuple[str, ...] = ("username", "email", "signed_up", "last_activity")
+    sortable: tuple[str, ...] | None = None
     base: sa.ColumnElement[bool] | None = None
     name_column: str = "username"
 
@@ -28,7 +29,8 @@ class MemberView:
         missing = {"id", "username", "email"} - set(self.columns)
         if missing:
             raise ValueError(f"member columns lack {sorted(missing)}")
-        object.__setattr__(self, "sortable", tuple(s for s in self.sortable if s in self.columns))
+        wanted = self.columns if self.sortable is None else self.sortable
+        object.__setattr__(self, "sortable", tuple(s for s in wanted if s in self.columns))
 
     @property
     def id(self) -> sa.ColumnElement:

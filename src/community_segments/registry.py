@@ -14,13 +14,16 @@ from .host import Host
 class FieldRegistry:
     def __init__(self, fields: Iterable[FilterField] = ()):
         self._fields: dict[str, FilterField] = {}
+        #: plugin name -> why its hook failed; its fields are unavailable
+        self.failures: dict[str, str] = {}
         for field in fields:
             self.add(field)
 
     @classmethod
     def from_plugins(cls, pm, host: Host) -> FieldRegistry:
         registry = cls()
-        for provider, fields in provider_results(pm, "segments_filter_fields", host=host):
+        for provider, fields in provider_results(pm, "segments_filter_fields",
+                                                 failures=registry.failures, host=host):
             for field in fields:
                 if not isinstance(field, FilterField):
                     raise TypeError(f"plugin {provider!r} returned {field!r} from "
@@ -38,6 +41,14 @@ class FieldRegistry:
                 f"{clash.provider or '?'!r} and {field.provider or '?'!r}; "
                 "uninstall one of them or rename the field")
         self._fields[field.key] = field
+
+    def unknown(self, key: str) -> str:
+        """Why ``key`` is not a field: unknown, or perhaps its plugin failed."""
+        reason = f"unknown field {key!r}"
+        if self.failures:
+            reason += " (unavailable while " + "; ".join(
+                f"plugin {name!r} is failing: {why}" for name, why in self.failures.items()) + ")"
+        return reason
 
     def get(self, key: str) -> FilterField | None:
         return self._fields.get(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from . import text
 from .inputs import DIRECTIONS, MAX_ID, MAX_PAGE, MAX_PER_PAGE
 
 ID = validate.Range(min=1, max=MAX_ID)
@@ -16,6 +17,24 @@ ID = validate.Range(min=1, max=MAX_ID)
 GROUP_REF = {"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True,
              "description": "A group id, or (on create) a group name, created when missing; "
                             "null for ungrouped."}
+
+
+class Text(validate.Validator):
+    """The text boundary (:mod:`community_segments.text`) as a marshmallow validator."""
+
+    def __init__(self, max_length: int, multi_line: bool = False):
+        self.max_length, self.multi_line = max_length, multi_line
+
+    def __call__(self, value: str) -> str:
+        found = text.problem(value, max_length=self.max_length, multi_line=self.multi_line)
+        if found:
+            raise ValidationError(f"The text {found}.")
+        return value
+
+
+TITLE = [validate.Length(min=1, max=text.TITLE_MAX), Text(text.TITLE_MAX)]
+DESCRIPTION = Text(text.DESCRIPTION_MAX, multi_line=True)
+GROUP_NAME = [validate.Length(min=1, max=text.GROUP_NAME_MAX), Text(text.GROUP_NAME_MAX)]
 
 
 class GroupRef(fields.Field):
@@ -26,6 +45,8 @@ class GroupRef(fields.Field):
             raise ValidationError("Not a group id or name.")
         if isinstance(value, int):
             ID(value)
+        else:
+            Text(text.GROUP_NAME_MAX)(value)
         return value
 
 
@@ -61,8 +82,8 @@ class AdhocMembersQuery(PagingQuery, CriteriaQuery):
 
 
 class SegmentCreate(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="")
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(load_default="", validate=DESCRIPTION)
     group = GroupRef(load_default=None, allow_none=True, metadata=GROUP_REF)
     criteria = criteria_field(required=True)
 
@@ -70,8 +91,8 @@ class SegmentCreate(Schema):
 class SegmentUpdate(Schema):
     version = fields.Integer(required=True, validate=ID, metadata={
         "description": "The version you read; a stale one gets 409 with the current version."})
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    description = fields.String()
+    title = fields.String(validate=TITLE)
+    description = fields.String(validate=DESCRIPTION)
     group = GroupRef(allow_none=True, metadata=GROUP_REF)
     criteria = criteria_field()
 
@@ -90,7 +111,7 @@ class OverlapQuery(Schema):
 
 
 class GroupName(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=GROUP_NAME)
 
 
 class GroupOrder(Schema):
@@ -116,31 +137,60 @@ class Operator(Schema):
     label = fields.String()
     arity = fields.String(metadata={"enum": ["none", "one", "list", "range", "days"]})
     value = fields.String(metadata={
-        "enum": ["none", "days", "text", "number", "date", "choice"],
+        "enum": ["none", "days", "text", "number", "date", "choice", "segment"],
         "description": "What each value is: choice means one of the field's choices."})
+
+
+class SegmentOption(Schema):
+    value = fields.Integer(metadata={"description": "The segment id."})
+    label = fields.String(metadata={"description": "Its title."})
+    group = fields.String(metadata={"description": "Its group's name, or Ungrouped."})
 
 
 class Field(Schema):
     key = fields.String()
     label = fields.String()
     type = fields.String(metadata={"enum": ["text", "enum", "number", "date", "boolean",
-                                            "multi"]})
+                                            "multi", "segment"]})
     category = fields.String()
     description = fields.String()
     provider = fields.String()
     operators = fields.List(fields.Nested(Operator))
     choices = fields.List(fields.String(), allow_none=True)
+    choice_labels = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
+                                metadata={"description": "Names of choices for people "
+                                          '({"DE": "Germany"}), where the field has them.'})
+    options = fields.List(fields.Nested(SegmentOption), metadata={
+        "description": "Field `segment` only: every segment, with its group."})
 
 
 class FieldList(Schema):
     fields = fields.List(fields.Nested(Field))
 
 
+class SegmentRef(Schema):
+    id = fields.Integer()
+    title = fields.String()
+
+
+class UsedBy(Schema):
+    segments = fields.List(fields.Nested(SegmentRef), metadata={
+        "description": "Segments whose criteria refer to this one (`segment in/not_in`)."})
+    campaigns = fields.List(fields.String(), metadata={
+        "description": "Where campaign modules use it (the campaigns.audience-usage signal)."})
+
+
+class InUseError(Schema):
+    message = fields.String(required=True)
+    used_by = fields.List(fields.String(), metadata={"description": "Each use, in words."})
+
+
 class Segment(Schema):
     id = fields.Integer()
     title = fields.String()
     description = fields.String()
-    criteria = fields.Dict()
+    criteria = fields.Raw(metadata={"type": "object", "description": "As stored (a broken "
+                          "segment may hold anything)."})
     sentence = fields.String(allow_none=True, metadata={"description": "The criteria in words."})
     group_id = fields.Integer(allow_none=True)
     position = fields.Integer()
@@ -152,6 +202,7 @@ class Segment(Schema):
     updated_at = fields.DateTime()
     created_by = fields.String(allow_none=True)
     updated_by = fields.String(allow_none=True)
+    used_by = fields.Nested(UsedBy, metadata={"description": "Only when one segment is read."})
 
 
 class SegmentList(Schema):
@@ -173,6 +224,11 @@ class SegmentCount(Schema):
 class Overview(Schema):
     total_members = fields.Integer()
     segments = fields.List(fields.Nested(SegmentCount))
+
+
+class CsrfToken(Schema):
+    csrf_token = fields.String(metadata={"description": "send it as the X-CSRFToken header"})
+    header = fields.String(metadata={"example": "X-CSRFToken"})
 
 
 class Count(Schema):

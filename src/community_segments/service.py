@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,20 +12,43 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import signals
-from .errors import Conflict, CriteriaError, MissingGroup, NotFound, ValidationError
+from . import guarded, signals, text
+from .errors import Conflict, CriteriaError, InUse, MissingGroup, NotFound, ValidationError
 from .evaluation import Evaluator, Page, tree_of
 from .inputs import as_id, percent
 from .models import Segment, SegmentGroup
 from .query.criteria import Criteria, parse
+from .query.references import BrokenReference, cycle_message, find_cycle, referenced_ids
 from .query.sentence import describe
 from .query.tree import Group
 from .sharing import SharedCounts
 from .types import utcnow
 
-TITLE_MAX = 200
+TITLE_MAX = text.TITLE_MAX
+
+RACE_RETRIES = 5
+MARIADB_DEADLOCK = (1213, 1205)  # deadlock found, lock wait timeout
+
+
+class _LostRace(Exception):
+    """Another request created the same new group first (or MariaDB chose this one as a
+    deadlock victim); the write is rolled back and run again, and then finds that group."""
+
+
+def _retrying(write):
+    @functools.wraps(write)
+    def wrapper(self, *args, **kwargs):
+        for _ in range(RACE_RETRIES):
+            try:
+                return write(self, *args, **kwargs)
+            except _LostRace:
+                continue
+        raise Conflict("others are changing the same groups right now; retry")
+    return wrapper
+
 
 # What the service takes as criteria: a parsed value (the web and CLI parse at their
 # boundary), or a plain dict from Python callers, parsed here once.
@@ -43,6 +67,20 @@ class SegmentCount:
     @property
     def broken(self) -> bool:
         return self.error is not None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What uses a segment: segments that refer to it, and campaigns (their descriptions)."""
+
+    segments: list[Segment]
+    campaigns: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.segments or self.campaigns)
+
+    def lines(self) -> list[str]:
+        return [f"segment {s.title!r} ({s.id})" for s in self.segments] + self.campaigns
 
 
 @dataclass(frozen=True)
@@ -79,6 +117,8 @@ class SegmentService:
         self.pm = pm
         self.host = host
         self._in_change = False
+        self._new_group: str | None = None  # a group this write creates (see _commit)
+        evaluator.resolve = self.resolve
 
     # -- criteria ---------------------------------------------------------------------
 
@@ -91,31 +131,66 @@ class SegmentService:
         return self.criteria(value).tree
 
     def stored(self, segment: Segment) -> Criteria:
-        """A saved segment's criteria; raises CriteriaError when its fields are gone."""
-        return parse(segment.criteria, self.registry)
+        """A saved segment's criteria; raises CriteriaError when its fields are gone, or
+        when the row holds what no version of ours writes (a hand edit)."""
+        try:
+            return parse(segment.criteria, self.registry)
+        except CriteriaError:
+            raise
+        except Exception as exc:
+            raise CriteriaError({"": [f"the stored criteria cannot be read "
+                                      f"({type(exc).__name__})"]}) from exc
+
+    def resolve(self, ident: int) -> Group:
+        """The live criteria of segment ``ident``, for a reference to it."""
+        segment = self.session.get(Segment, ident) if as_id(ident) else None
+        if segment is None:
+            raise BrokenReference(f"segment {ident} does not exist (deleted?)")
+        try:
+            return self.stored(segment).tree
+        except CriteriaError as exc:
+            raise BrokenReference(f"segment {ident} ({segment.title!r}) is broken: "
+                                  f"{exc.one_line()}") from None
 
     def describe(self, criteria: CriteriaInput) -> str:
-        return describe(self.criteria(criteria).tree, self.registry)
+        return describe(self.criteria(criteria).tree, self.registry, self._title_of)
+
+    def _title_of(self, ident: int) -> str:
+        segment = self.session.get(Segment, ident) if as_id(ident) else None
+        return segment.title if segment is not None else f"#{ident} (deleted)"
+
+    def checked(self, segment: Segment) -> Criteria:
+        """A stored segment's criteria whose references all resolve; raises CriteriaError
+        for an uninstalled field or a deleted, broken or cyclic reference."""
+        parsed = self.stored(segment)
+        self.evaluator.condition(parsed)  # inlines every reference: raises on a broken one
+        return parsed
 
     def problem(self, segment: Segment) -> str | None:
-        """Why a stored segment cannot be evaluated (e.g. its field was uninstalled), or None."""
+        """Why a stored segment cannot be evaluated (a field was uninstalled, a segment it
+        refers to was deleted or is broken), or None."""
         try:
-            self.stored(segment)
+            self.checked(segment)
         except CriteriaError as exc:
             return exc.one_line()
         return None
 
     def count(self, criteria: CriteriaInput) -> int:
-        return self.evaluator.count(self.criteria(criteria))
+        parsed = self.criteria(criteria)
+        with guarded.evaluating(self.evaluator):
+            return self.evaluator.count(parsed)
 
     def total_members(self) -> int:
         return self.evaluator.total()
 
     def members(self, criteria: CriteriaInput, **paging: Any) -> Page:
-        return self.evaluator.members(self.criteria(criteria), **paging)
+        parsed = self.criteria(criteria)
+        with guarded.evaluating(self.evaluator):
+            return self.evaluator.members(parsed, **paging)
 
     def stream_members(self, criteria: CriteriaInput, **options: Any) -> Iterator[dict]:
-        return self.evaluator.stream(self.criteria(criteria), **options)
+        rows = self.evaluator.stream(self.criteria(criteria), **options)
+        return guarded.stream(self.evaluator, rows)
 
     def difference(self, old: CriteriaInput, new: CriteriaInput) -> tuple[int, int]:
         """(members in new and not old, members in old and not new), counted in SQL.
@@ -124,12 +199,14 @@ class SegmentService:
         yielding rule would make ``NOT old`` drop members).
         """
         old_tree, new_tree = self.parse(old), self.parse(new)
-        # One scan counts old AND new, new and old (the overlap of the two).
-        (old_count, both), (_, new_count) = self.evaluator.overlap([old_tree, new_tree])
-        return new_count - both, old_count - both
+        with guarded.evaluating(self.evaluator):
+            # One scan counts old AND new, new and old (the overlap of the two).
+            (old_count, both), (_, new_count) = self.evaluator.overlap([old_tree, new_tree])
+            return new_count - both, old_count - both
 
     def counts(self, segments: Iterable[Segment] | None = None) -> list[SegmentCount]:
-        """Member count and share of every segment; a broken one carries its reason."""
+        """Member count and share of every segment; a broken one carries its reason:
+        criteria that do not validate, or a query the database refuses."""
         return self.overview(segments)[1]
 
     def overview(self, segments: Iterable[Segment] | None = None) -> tuple[int, list[SegmentCount]]:
@@ -138,25 +215,28 @@ class SegmentService:
         parsed, problems = {}, {}
         for number, segment in enumerate(segments):
             try:
-                parsed[number] = self.stored(segment)
+                parsed[number] = self.checked(segment)
             except CriteriaError as exc:
                 problems[number] = exc.one_line()
-        answer = self._shared_counts(list(parsed.values()))
-        total, counts = answer.value
-        found = dict(zip(parsed, counts, strict=True))
+        answer = self._shared_counts(parsed)
+        total, found, refused = answer.value
+        problems.update(refused)
         return total, [SegmentCount(s, None, None, problems[n]) if n in problems
                        else SegmentCount(s, found[n], percent(found[n], total),
                                          criteria=parsed[n], as_of=answer.as_of)
                        for n, s in enumerate(segments)]
 
-    def _shared_counts(self, trees: list[Criteria]):
-        """(total, counts) of ``trees``, asked once however many requests ask at once."""
+    def _shared_counts(self, parsed: dict[int, Criteria]):
+        """(total, counts, problems) of ``parsed``, asked once however many requests ask
+        at once (and kept SEGMENTS_COUNTS_MAX_AGE seconds in the host's cache)."""
         evaluator = self.evaluator
         question = repr((str(evaluator.session.get_bind().url), evaluator.now,
-                         [tree_of(t) for t in trees]))
+                         [(n, tree_of(t)) for n, t in parsed.items()]))
         timeout = evaluator.timeout_ms / 1000 if evaluator.timeout_ms else None
-        return self.shared.answer(question, lambda: (evaluator.total(), evaluator.counts(trees)),
-                                  wait=timeout)
+
+        def ask():
+            return (evaluator.total(), *guarded.counts(evaluator, parsed))
+        return self.shared.answer(question, ask, wait=timeout)
 
     def overlap(self, idents: Iterable[int | str]) -> Overlap:
         """Pairwise overlaps of segments, with the subsets and duplicates they reveal."""
@@ -164,11 +244,21 @@ class SegmentService:
         for ident in dict.fromkeys(idents):
             segment = self.get(ident)
             try:
-                trees.append(self.stored(segment))
+                trees.append(self.checked(segment))
                 segments.append(segment)
             except CriteriaError as exc:
                 broken[segment.id] = exc.one_line()
-        return Overlap(segments, self.evaluator.overlap(trees), broken)
+        try:
+            with guarded.evaluating(self.evaluator, "an overlap"):
+                return Overlap(segments, self.evaluator.overlap(trees), broken)
+        except CriteriaError:  # one of them fails in the database: find it, leave it out
+            pass
+        _, refused = guarded.counts(self.evaluator, dict(enumerate(trees)))
+        broken.update({segments[n].id: problem for n, problem in refused.items()})
+        kept = [n for n in range(len(segments)) if n not in refused]
+        with guarded.evaluating(self.evaluator, "an overlap"):
+            matrix = self.evaluator.overlap([trees[n] for n in kept])
+        return Overlap([segments[n] for n in kept], matrix, broken)
 
     # -- segments ---------------------------------------------------------------------
 
@@ -182,14 +272,17 @@ class SegmentService:
         """A segment by id or by exact title."""
         return self._find(Segment, Segment.title, ident, "segment with id or title")
 
+    @_retrying
     def create(self, title: str, criteria: CriteriaInput, description: str = "",
                group: int | str | None = None, actor: str | None = None) -> Segment:
         """A new segment, last in ``group`` (an id, or a name created when missing)."""
         with self._writing():
             parsed = self.criteria(criteria)
+            self._check_references(parsed.to_dict(), None)
             title = self._title(title)
+            description = text.description(description)
             target = self._group_or_none(group, create=True)
-            segment = Segment(title=title, description=description or "",
+            segment = Segment(title=title, description=description,
                               criteria=parsed.to_dict(), group_id=target.id if target else None,
                               position=self._next_position(target), created_by=actor,
                               updated_by=actor)
@@ -199,6 +292,7 @@ class SegmentService:
                                      title=segment.title, version=segment.version)
         return segment
 
+    @_retrying
     def update(self, ident: int | str, version: int | None = None, actor: str | None = None,
                **changes: Any) -> Segment:
         """Change title, description, criteria or group; ``version`` guards against lost updates.
@@ -228,19 +322,54 @@ class SegmentService:
         if "group" in changes:  # first: making a new group flushes, before the segment changes
             self.move(segment.id, changes["group"], commit=False, create_group=True)
         if "criteria" in changes:
-            segment.criteria = self.criteria(changes["criteria"], "criteria").to_dict()
+            criteria = self.criteria(changes["criteria"], "criteria").to_dict()
+            self._check_references(criteria, segment.id)
+            segment.criteria = criteria
         if "title" in changes:
             segment.title = self._title(changes["title"], exclude=segment.id)
         if "description" in changes:
-            segment.description = changes["description"] or ""
+            segment.description = text.description(changes["description"])
 
     def delete(self, ident: int | str) -> None:
+        """Delete a segment nothing uses; one in use is refused (InUse names the uses)."""
         with self._writing():
             segment = self.get(ident)
+            uses = self.usage(segment)
+            if uses:
+                raise InUse(f"segment {segment.title!r} is in use and cannot be deleted; "
+                            f"used by: {', '.join(uses.lines())}", uses.lines())
             snapshot, segment_id, title = _snapshot(segment), segment.id, segment.title
             self.session.delete(segment)
             self.session.commit()
         signals.segment_deleted.send(snapshot, segment_id=segment_id, title=title)
+
+    def usage(self, segment: Segment) -> Usage:
+        """Segments referring to ``segment`` and campaigns using it as their audience."""
+        answers = signals.audience_usage.send(_snapshot(segment),
+                                              audience_id=f"segment:{segment.id}")
+        campaigns = [str(use) for _receiver, found in answers for use in found or ()]
+        return Usage(self.referrers(segment.id), campaigns)
+
+    def referrers(self, segment_id: int) -> list[Segment]:
+        """The segments whose criteria refer to ``segment_id`` directly."""
+        return [s for s in self.list_segments()
+                if any(ident == segment_id for _path, ident in referenced_ids(s.criteria))]
+
+    def _check_references(self, criteria: dict, own_id: int | None) -> None:
+        """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
+        ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
+        stored = {ident: data for ident, data in self.session.execute(
+            sa.select(Segment.id, Segment.criteria))}
+        for path, ident in referenced_ids(criteria):
+            if ident not in stored and ident != own_id:
+                raise CriteriaError({f"{path}.value": [f"no segment with id {ident}"]})
+        if own_id is None:
+            return  # a new segment: nothing refers to it yet
+        stored.pop(own_id, None)
+        cycle = find_cycle(own_id, criteria, stored)
+        if cycle is not None:
+            path, ids = cycle
+            raise CriteriaError({f"{path}.value": [cycle_message(ids[0], ids[1:])]})
 
     def duplicate(self, ident: int | str, actor: str | None = None) -> Segment:
         original = self.get(ident)
@@ -262,8 +391,8 @@ class SegmentService:
             index = len(siblings) if position is None else max(0, min(position, len(siblings)))
             siblings.insert(index, segment)
             segment.group = target
-            for pos, sibling in enumerate(siblings):
-                sibling.position = pos
+            segment.position = index
+            self._renumber(siblings, segment)
             if commit:
                 self._commit(segment.title)
         return segment
@@ -290,7 +419,7 @@ class SegmentService:
             if commit:
                 self._commit(name, what="group name")
             else:
-                self.session.flush()
+                self._flush_new_group()
         return group
 
     def rename_group(self, ident: int | str, name: Any) -> SegmentGroup:
@@ -336,10 +465,10 @@ class SegmentService:
         """Create the default segments that are missing; returns (created, skipped reasons)."""
         from .hooks import provider_results
 
-        created, skipped = [], []
+        created, skipped, failures = [], [], {}
         existing = set(self.session.scalars(sa.select(Segment.title)))
         for provider, definitions in provider_results(self.pm, "segments_default_segments",
-                                                      host=self.host):
+                                                      failures, host=self.host):
             for definition in definitions:
                 title = definition["title"]
                 if title in existing:
@@ -351,6 +480,7 @@ class SegmentService:
                     existing.add(title)
                 except (CriteriaError, ValidationError) as exc:  # rolled back by create
                     skipped.append(f"{title!r} from {provider}: {exc}")
+        skipped += [f"the defaults of {name}: {why}" for name, why in failures.items()]
         return created, skipped
 
     # -- helpers ---------------------------------------------------------------------
@@ -370,9 +500,12 @@ class SegmentService:
             raise
         finally:
             self._in_change = False
+            self._new_group = None
 
     def _find(self, model, name_column, ident: int | str, what: str):
         """A row by id (an int or a string of digits), else by exact name."""
+        if isinstance(ident, str) and text.problem(ident):  # no row has such a name
+            raise NotFound(f"no {what} {ident!r}")
         found = None
         if (row_id := as_id(ident)) is not None:
             found = self.session.get(model, row_id)
@@ -407,8 +540,21 @@ class SegmentService:
             return self.get_group(group)
         except NotFound as exc:
             if create and isinstance(group, str) and not group.isdigit():
+                self._new_group = group.strip()
                 return self.create_group(group, commit=False)
             raise MissingGroup(str(exc)) from None
+
+    def _renumber(self, siblings: list[Segment], moved: Segment) -> None:
+        """Positions of the other segments written straight to the table: where a segment
+        sits is not its content, so a neighbour's move never bumps its version (and never
+        makes an edit of it, begun before the move, a 409)."""
+        table = Segment.__table__
+        for position, sibling in enumerate(siblings):
+            if sibling is moved or sibling.position == position:
+                continue
+            self.session.execute(sa.update(table).where(table.c.id == sibling.id)
+                                 .values(position=position))
+            set_committed_value(sibling, "position", position)
 
     def _members_of(self, group: SegmentGroup | None) -> list[Segment]:
         where = Segment.group_id.is_(None) if group is None else Segment.group_id == group.id
@@ -418,11 +564,30 @@ class SegmentService:
     def _next_position(self, group: SegmentGroup | None) -> int:
         return len(self._members_of(group))
 
+    def _flush_new_group(self) -> None:
+        try:
+            self.session.flush()
+        except (IntegrityError, sa.exc.OperationalError) as exc:
+            if isinstance(exc, IntegrityError) or _deadlock(exc):
+                raise _LostRace from None  # the other request's group is committed now
+            raise
+
+    def _group_named(self, name: str) -> bool:
+        query = sa.select(SegmentGroup.id).where(SegmentGroup.name == name)
+        return self.session.scalars(query).first() is not None
+
     def _commit(self, name: str, what: str = "title") -> None:
+        new_group, self._new_group = self._new_group, None
         try:
             self.session.commit()
+        except sa.exc.OperationalError as exc:
+            if _deadlock(exc):
+                raise _LostRace from None
+            raise
         except IntegrityError:
             self.session.rollback()
+            if new_group is not None and self._group_named(new_group):
+                raise _LostRace from None
             raise ValidationError({what: [f"{name!r} is already used"]}) from None
         except StaleDataError:
             self.session.rollback()
@@ -430,12 +595,12 @@ class SegmentService:
 
 
 def _name(value: Any, key: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError({key: [f"{key} is required"]})
-    value = value.strip()
-    if len(value) > TITLE_MAX:
-        raise ValidationError({key: [f"{key} is longer than {TITLE_MAX} characters"]})
-    return value
+    return text.line(value, key, TITLE_MAX)
+
+
+def _deadlock(exc: sa.exc.OperationalError) -> bool:
+    args = getattr(exc.orig, "args", ())
+    return bool(args) and args[0] in MARIADB_DEADLOCK
 
 
 @dataclass(frozen=True)

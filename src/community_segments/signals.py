@@ -34,6 +34,11 @@ Sent by a campaign module with ``audience_id=...``; the receiver that owns the i
 an iterable of recipients (dicts with ``id``, ``email``, ``name`` and personalisation
 fields) streamed in batches; the others return None.
 """)
+audience_usage = blinker.signal("campaigns.audience-usage", doc="""
+Sent by this plugin with ``audience_id=...`` (``segment:<id>``) before a segment is
+deleted and for its "Used by" list; campaign modules return a list of short strings
+describing where they use that audience (``"Campaign 'Welcome' (scheduled)"``).
+""")
 audience_groups = blinker.signal("campaigns.audience-groups", doc="""
 Sent by a campaign module to group its audience menu; each receiver returns a dict
 mapping audience ids to a group name (segments: their segment group), leaving out the

@@ -22,7 +22,7 @@ def execute(session: Session, query, timeout_ms: int | None, what: str = "the se
     """``session.execute(query)`` under a timeout; QueryTimeout when it runs past it."""
     if not timeout_ms:
         return session.execute(query)
-    dialect = session.get_bind().dialect
+    dialect = session.connection().dialect  # connected: is_mariadb is known only then
     try:
         if dialect.name == "postgresql":
             session.execute(sa.text(f"SET LOCAL statement_timeout = {int(timeout_ms)}"))

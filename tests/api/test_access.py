@@ -26,6 +26,7 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 def concrete(rule: str, ids: dict) -> str:
     path = re.sub(r"<int:(\w+)_id>", lambda m: str(ids[m[1]]), rule.removeprefix(API))
+    path = path.replace("<key>", "department")  # a field key
     query = QUERIES.get(path, "").replace("ids=1", f"ids={ids['segment']}")
     return path + query
 

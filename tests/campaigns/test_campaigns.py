@@ -17,7 +17,9 @@ from community_segments.demo import campaigns
 from community_segments.demo.campaigns.models import Campaign, Delivery
 from community_segments.demo.campaigns.sender import SendFailed, send_campaign
 from community_segments.demo.models import Member, db
+from community_segments.errors import InUse
 from community_segments.extension import get_state
+from community_segments.models import Segment
 from community_segments.types import utcnow
 
 from .conftest import MEMBERS, logged_in, token
@@ -225,8 +227,9 @@ def test_sending_to_a_deleted_segment_says_so(app, admin, inbox):
     with app.app_context():
         segment_id = get_state().service().create("Short-lived", CUSTOMER_SUCCESS).id
     campaign_id = compose(admin, f"segment:{segment_id}")
-    with app.app_context():
-        get_state().service().delete(segment_id)
+    with app.app_context():  # the draft uses it, so the service refuses: gone behind its back
+        db.session.execute(sa.delete(Segment).where(Segment.id == segment_id))
+        db.session.commit()
     response = admin.post(f"/admin/campaigns/{campaign_id}/send",
                           data={"csrf_token": admin.csrf}, follow_redirects=True)
     assert response.status_code == 200
@@ -234,6 +237,26 @@ def test_sending_to_a_deleted_segment_says_so(app, admin, inbox):
         response.get_data(as_text=True)
     assert inbox.raw == []
 
+
+def test_a_segment_a_draft_or_unfinished_campaign_uses_cannot_be_deleted(app, admin, inbox):
+    with app.app_context():
+        segment_id = get_state().service().create("Audience in use", CUSTOMER_SUCCESS).id
+    with app.app_context():  # SQLite may reuse a deleted segment's id: no other campaign on it
+        db.session.execute(sa.delete(Campaign).where(Campaign.audience_id == f"segment:{segment_id}"))
+        db.session.commit()
+    campaign_id = compose(admin, f"segment:{segment_id}", subject="In use {{ name }}")
+    with app.app_context():
+        service = get_state().service()
+        assert service.usage(service.get(segment_id)).campaigns == [
+            "Campaign 'In use {{ name }}' (draft)"]
+        with pytest.raises(InUse) as refused:
+            service.delete(segment_id)
+        assert "(draft)" in str(refused.value) and refused.value.uses
+    send(app, campaign_id)
+    with app.app_context():  # sent: the campaign is done with its audience
+        service = get_state().service()
+        assert service.usage(service.get(segment_id)).campaigns == []
+        service.delete(segment_id)
 
 def test_a_second_send_says_nothing_new_was_sent(app, admin, segments, inbox):
     campaign_id = compose(admin, f"segment:{segments['cs']}", subject="Twice")

@@ -34,11 +34,13 @@ OPERATORS = {
     "date": ["before", "after", "between", "less_than_days_ago", "more_than_days_ago",
              "is_empty", "is_not_empty"],
     "multi": ["has_any", "has_all", "has_none", "is_empty", "is_not_empty"],
+    "segment": ["in", "not_in"],
 }
 DEMO_FIELDS = {"username": "text", "email": "text", "job_title": "text", "department": "text",
                "country": "enum", "primary_role": "enum", "custom_roles": "multi",
                "groups": "multi", "badges": "multi", "signed_up": "date",
-               "last_activity": "date", "post_count": "number"}
+               "last_activity": "date", "post_count": "number",
+               "segment": "segment"}  # built in on every host (DESIGN.md)
 
 
 def write_jsonl(path, rows):

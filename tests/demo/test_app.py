@@ -1,31 +1,13 @@
 """The demo community app: schema on start, login with CSRF, the demo command."""
 
-import re
-
 import pytest
 from click.testing import CliRunner
 
 from community_segments import get_state
 from community_segments.demo.app import create_app
 from community_segments.demo.cli import main
-from community_segments.demo.models import db
-from community_segments.demo.seed import ensure_admin
 
-
-@pytest.fixture
-def demo(db_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "SECRET_KEY": "test", "TESTING": True})
-    with app.app_context():
-        ensure_admin(db.session)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def token(client, path="/login"):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+from .conftest import token
 
 
 def test_login_needs_csrf_and_the_right_password(demo):

@@ -30,6 +30,15 @@ BAD_LINES = {
     "unknown role": ({"primary_role": "Owner"}, "line 500: primary_role: Must be one of: "
                      "Registered user, Pending approval, Moderator, Administrator, Banned."),
     "not JSON": (None, "line 500: not valid JSON: Expecting ',' delimiter (column 28)"),
+    "lone surrogate": ({"job_title": "\ud800"}, "line 500: job_title: contains a lone "
+                       "surrogate '\\ud800' (at 0); send valid Unicode"),
+    "NUL": ({"username": "a\x00b"}, "line 500: username: contains a NUL character (at 1)"),
+    "control character": ({"department": "Sales\x1b[31m"},
+                          "line 500: department: contains the control character '\\x1b' (at 5)"),
+    "surrogate in a key": ({"x\udc80": 1}, "line 500: x\\udc80: the key contains a lone "
+                           "surrogate '\\udc80' (at 1); send valid Unicode"),
+    "surrogate in a tag": ({"badges": ["ok", "\udfff"]}, "line 500: badges[1]: contains a lone "
+                           "surrogate '\\udfff' (at 0); send valid Unicode"),
 }
 
 
@@ -137,3 +146,21 @@ def test_a_failure_while_writing_rolls_everything_back(seeded, tmp_path, monkeyp
     with pytest.raises(RuntimeError, match="disk full"):
         import_jsonl(db.session, write_lines(tmp_path / "members.jsonl", imported_members(10)))
     assert (member_count(), group_names()) == (before, groups_before)
+
+
+def test_the_cli_reports_bad_text_in_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from community_segments.demo.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'import.sqlite'}")
+    lines = imported_members(3)
+    lines[1] = json.dumps(json.loads(lines[1]) | {"job_title": "\ud800\x00"})
+    result = CliRunner().invoke(main, ["import", str(write_lines(tmp_path / "m.jsonl", lines))])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: line 2: job_title: contains a lone surrogate '\\ud800' (at 0); send valid Unicode"]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'import.sqlite'}")
+    with engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(Member.__table__)) == 0
+    engine.dispose()

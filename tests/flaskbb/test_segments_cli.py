@@ -53,7 +53,9 @@ def test_fields_are_flaskbbs_and_the_third_party_one(segments_site):
     assert {fields[key]["provider"] for key in FIELDS} == {"community_segments.flaskbb"}
     assert fields["last_posted"]["provider"] == "segments_posts"
     assert fields["last_posted"]["type"] == "date"
-    assert set(fields) == set(FIELDS) | {"last_posted"}
+    assert fields["segment"]["provider"] == "community_segments.segments"  # every host
+    assert fields["segment"]["operators"] == ["in", "not_in"]
+    assert set(fields) == set(FIELDS) | {"last_posted", "segment"}
 
 
 CHOICES = """

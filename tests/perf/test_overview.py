@@ -5,6 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sqlalchemy as sa
+
+from community_segments.models import Segment
 from community_segments.query import overview
 from community_segments.query.tree import Group
 
@@ -117,3 +120,62 @@ def test_service_overlap_matches_pairs(service):
 def test_no_segments_no_query(service):
     assert service.evaluator.counts([]) == []
     assert service.evaluator.overlap([]) == []
+
+
+def _referring(service):
+    """Segments on segments: six bases, and references to them (nested, in and not_in)."""
+    bases = [service.create(f"Base {i}", {"match": "all", "rules": [rule]})
+             for i, rule in enumerate([RULES[0], RULES[2], RULES[13], RULES[16], RULES[19], RULES[8]])]
+    ids = [b.id for b in bases]
+
+    def ref(op, *numbers, extra=()):
+        return {"match": "all", "rules": [
+            {"field": "segment", "op": op, "value": [ids[n] for n in numbers]}, *extra]}
+    first = service.create("Registered in Europe", ref("in", 0, extra=[RULES[2]]))
+    second = service.create("Not champions", ref("not_in", 3, 4, extra=[RULES[0]]))
+    nested = {"match": "any", "rules": [
+        {"field": "segment", "op": "not_in", "value": [first.id]},
+        {"field": "segment", "op": "in", "value": [second.id, ids[5]]}]}
+    third = service.create("Nested", nested)
+    return ids + [first.id, second.id, third.id]
+
+
+def test_references_count_and_overlap_as_one_query_each(service):
+    ids = _referring(service)
+    criteria = [{"match": "all", "rules": [{"field": "segment", "op": op, "value": [i]}]}
+                for i in ids for op in ("in", "not_in")]
+    criteria += [{"match": "any", "rules": [RULES[3], {"field": "segment", "op": "not_in",
+                                                      "value": ids[-3:]}]}]
+    trees = [service.parse(c) for c in criteria]
+    assert service.evaluator.counts(trees) == _simple_counts(service, trees)
+    assert service.evaluator.overlap(trees[:10]) == _simple_overlap(service, trees[:10])
+    counted = {c.segment.id: c.count for c in service.counts()}
+    assert [counted[i] for i in ids] == _simple_counts(service, trees[0::2][:len(ids)])
+
+
+def test_references_share_the_atoms_of_the_segments_they_refer_to(service):
+    ids = _referring(service)
+    atoms = overview.Atoms(service.registry, service.resolve)
+    for segment_id in ids:
+        atoms.formula(service.parse(service.get(segment_id).criteria))
+    assert len(atoms) == 6  # the bases' six conditions: every referrer reuses them
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["in", "not_in"]), st.lists(st.integers(0, 8), min_size=1,
+                                                                       max_size=3, unique=True),
+                          CRITERIA), min_size=1, max_size=5))
+def test_random_references_fast_path_equals_slow_path(service, picks):
+    ids = service.session.scalars(sa.select(Segment.id).order_by(Segment.id)).all() or _referring(service)
+    trees = [service.parse({"match": "all", "rules": [
+        {"field": "segment", "op": op, "value": [ids[n] for n in numbers]}, criteria]})
+        for op, numbers, criteria in picks]
+    assert service.evaluator.counts(trees) == _simple_counts(service, trees)
+    assert service.evaluator.overlap(trees) == _simple_overlap(service, trees)
+    monkeypatched = overview.MAX_BITS
+    try:  # and when the atoms do not fit one mask
+        overview.MAX_BITS = 3
+        assert service.evaluator.counts(trees) == _simple_counts(service, trees)
+        assert service.evaluator.overlap(trees) == _simple_overlap(service, trees)
+    finally:
+        overview.MAX_BITS = monkeypatched

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
@@ -15,17 +17,39 @@ from flask import Flask, abort, flash, redirect, render_template, request, sessi
 from .. import migrate
 from ..extension import Segments
 from ..members import MemberView
-from ..web.security import SAFE_METHODS, csrf_valid
+from ..web.security import SAFE_METHODS, csrf_valid, request_text_problems
 from . import campaigns
 from .fields import demo_plugin
 from .models import DEMO_TABLES, Member, db
 
 
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+}
+
+
 def _secret_key(instance: Path) -> str:
+    """The instance's key, made once: processes starting together all read the same one.
+
+    The key is written whole to a temporary file and hard-linked into place, which fails
+    if another process got there first; so nobody ever reads a partly written file.
+    """
     path = instance / "secret_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
+        with tempfile.NamedTemporaryFile("w", dir=instance, prefix=".secret_key.",
+                                         delete=False) as temp:
+            temp.write(secrets.token_hex(32))
+        try:
+            os.link(temp.name, path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+        finally:
+            os.unlink(temp.name)
     return path.read_text().strip()
 
 
@@ -38,6 +62,9 @@ def create_app(config: dict | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         DEMO_ADMIN_USERNAME="admin",
         DEMO_ADMIN_PASSWORD=os.environ.get("DEMO_ADMIN_PASSWORD", "admin"),
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
@@ -99,6 +126,21 @@ def _routes(app: Flask) -> None:
         if request.blueprint is None and request.method not in SAFE_METHODS and not csrf_valid():
             abort(400, "The CSRF token is missing or invalid.")
 
+    @app.before_request
+    def _text():
+        """The segments blueprint checks its own requests (after telling non-admins apart)."""
+        if request.blueprint and request.blueprint.startswith("community_segments"):
+            return
+        errors = request_text_problems()
+        if errors:
+            abort(422, "; ".join(f"{path}: {m}" for path, ms in errors.items() for m in ms))
+
+    @app.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     @app.get("/")
     def index():
         return render_template("demo/index.html", members=db.session.scalar(
@@ -123,6 +165,17 @@ def _routes(app: Flask) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("index")
+    """``target`` when it is a path on this site, else the home page (no open redirect).
+
+    Browsers drop tabs and line breaks from URLs and read ``\\`` as ``/``, so
+    ``/\t/evil.example`` and ``/\\evil.example`` would leave the site: any control
+    character, space or backslash is refused, as is anything with a scheme or host.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return url_for("index")
+    if "\\" in target or any(ord(char) <= 0x20 or ord(char) == 0x7F for char in target):
+        return url_for("index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("index")
+    return target

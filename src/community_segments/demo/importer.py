@@ -12,7 +12,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from community_segments import text
 from community_segments.errors import SegmentsError
+from community_segments.schemas import Text
 from community_segments.types import as_utc
 
 from .models import DEFAULT_PRIMARY_ROLE, DEMO_TABLES, PRIMARY_ROLES, Member, db
@@ -46,20 +48,20 @@ class ISODateTime(fields.Field):
 
 
 def _tag_names() -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(1, 80)),
+    return fields.List(fields.String(validate=[validate.Length(1, 80), Text(80)]),
                        allow_none=True, load_default=None)
 
 
 def _optional_text(max_length: int) -> fields.String:
     return fields.String(allow_none=True, load_default=None,
-                         validate=validate.Length(max=max_length))
+                         validate=[validate.Length(max=max_length), Text(max_length)])
 
 
 class MemberLineSchema(Schema):
     """One line of the import file; ``null`` or a missing key means unknown."""
 
-    username = fields.String(required=True, validate=validate.Length(1, 80))
-    email = fields.Email(required=True, validate=validate.Length(max=255))
+    username = fields.String(required=True, validate=[validate.Length(1, 80), Text(80)])
+    email = fields.Email(required=True, validate=[validate.Length(max=255), Text(255)])
     job_title = _optional_text(120)
     department = _optional_text(120)
     country = fields.String(allow_none=True, load_default=None, validate=validate.Regexp(
@@ -131,6 +133,8 @@ class _FileReader:
             return self._error(number, f"not valid JSON: {error.msg} (column {error.colno})")
         if not isinstance(value, dict):
             return self._error(number, f"expected a JSON object, got {type(value).__name__}")
+        for path, messages in text.json_problems(value).items():  # keys too: errors echo them
+            return self._error(number, f"{path}: {messages[0]}")
         try:
             return self.schema.load(value)
         except ValidationError as error:

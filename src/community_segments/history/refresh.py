@@ -20,7 +20,9 @@ from pyroaring import BitMap
 from ..errors import CriteriaError
 from ..members import MemberView
 from ..models import Segment
+from ..query.compiler import Compiler
 from ..query.parse import parse_criteria
+from ..query.references import BrokenReference
 from ..registry import FieldRegistry
 from . import outbox
 from .lock import locked
@@ -85,7 +87,14 @@ def _refresh(connection: sa.Connection, registry: FieldRegistry, view: MemberVie
             trees[row.id] = parse_criteria(row.criteria, registry)
         except CriteriaError as exc:
             report.skipped.append((row.id, row.title, exc.one_line()))
-    members = scan(connection, registry, view, trees, now)
+    resolve = _resolver(trees, by_id)
+    for segment_id in list(trees):  # a reference to a deleted, broken or cyclic segment
+        try:
+            Compiler(registry, view.id, now, resolve).compile(trees[segment_id])
+        except CriteriaError as exc:
+            del trees[segment_id]
+            report.skipped.append((segment_id, by_id[segment_id].title, exc.one_line()))
+    members = scan(connection, registry, view, trees, now, resolve=resolve)
     previous = {row.segment_id: row for row in connection.execute(sa.select(MEMBERSHIP))}
     for segment_id in trees:
         row = by_id[segment_id]
@@ -94,6 +103,19 @@ def _refresh(connection: sa.Connection, registry: FieldRegistry, view: MemberVie
     _forget(connection, set(previous) - set(by_id))
     _purge(connection, now - timedelta(days=options.retention_days))
     return report
+
+
+def _resolver(trees: dict, by_id: dict):
+    """Segment id -> its parsed criteria, for the references of the others."""
+    parsed = dict(trees)  # before any referrer is dropped: a good segment stays resolvable
+
+    def resolve(ident: int):
+        if ident in parsed:
+            return parsed[ident]
+        if ident in by_id:
+            raise BrokenReference(f"segment {ident} ({by_id[ident].title!r}) is broken")
+        raise BrokenReference(f"segment {ident} does not exist (deleted?)")
+    return resolve
 
 
 def fingerprint(row, by_id: dict) -> str:

@@ -18,6 +18,7 @@ from pyroaring import BitMap
 from ..members import MemberView
 from ..query import overview
 from ..query.compiler import Compiler
+from ..query.references import Resolver
 from ..query.tree import Node
 from ..registry import FieldRegistry
 
@@ -25,16 +26,18 @@ BATCH = 10_000
 
 
 def scan(connection: sa.Connection, registry: FieldRegistry, view: MemberView,
-         trees: Mapping[int, Node], now: datetime, batch: int = BATCH) -> dict[int, BitMap]:
-    """The members of every tree (keyed like ``trees``), in as few passes as the masks allow."""
+         trees: Mapping[int, Node], now: datetime, batch: int = BATCH,
+         resolve: Resolver | None = None) -> dict[int, BitMap]:
+    """The members of every tree (keyed like ``trees``), in as few passes as the masks allow.
+    ``resolve`` gives the criteria of segments the trees refer to (inlined, as in counts)."""
     keys = list(trees)
-    atoms = overview.Atoms(registry)
+    atoms = overview.Atoms(registry, resolve)
     formulas = [atoms.formula(trees[key]) for key in keys]
     found: dict[int, BitMap] = {}
     for numbers in overview.batches(formulas, overview.MAX_BITS):
         used = sorted(set().union(*(overview.atoms_of(formulas[n]) for n in numbers)))
         if len(used) > overview.MAX_BITS:  # one tree too wide for a mask: its own condition
-            condition = Compiler(registry, view.id, now).compile(trees[keys[numbers[0]]])
+            condition = Compiler(registry, view.id, now, resolve).compile(trees[keys[numbers[0]]])
             query, local = _select(view, view_from(view), [condition]), [overview.Test(0)]
         else:
             chosen = list(atoms.index)

@@ -27,14 +27,16 @@ def field_type(column_type) -> FieldType | None:
 
 
 class ColumnFields:
-    """Offers every readable column of ``host.user_model`` (ids and secrets left out)."""
+    """Offers every readable column of ``host.user_model`` (ids and secrets left out).
+
+    Registered only by ``Segments(column_fields=True)``, so it answers whatever the
+    host's name (a generic host may pick its own ``host_name``).
+    """
 
     __name__ = "community_segments.columns"
 
     @hookimpl
     def segments_filter_fields(self, host):
-        if host.name != "generic":
-            return []
         mapper = sa.inspect(host.user_model)
         fields = []
         for attr in mapper.column_attrs:

@@ -19,14 +19,21 @@ from ..errors import CriteriaError
 from ..fields import FieldType, FilterField, Lookup
 from ..registry import FieldRegistry
 from .operators import Operator, Subject, operator, values_of
+from .references import Inliner, Resolver
 from .tree import Group, Node, Rule
 
 
 @dataclass
 class Compiler:
+    """``resolve`` maps a segment id to its criteria, for ``segment in/not_in`` rules."""
+
     registry: FieldRegistry
     member_id: sa.ColumnElement
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    resolve: Resolver | None = None
+
+    def __post_init__(self):
+        self.inliner = Inliner(self.resolve)
 
     def compile(self, node: Node, path: str = "") -> sa.ColumnElement[bool]:
         if isinstance(node, Group):
@@ -35,7 +42,17 @@ class Compiler:
         if field is None:
             raise CriteriaError({f"{path}.field" if path else "field":
                                  [f"unknown field {node.field!r}"]})
+        if field.type is FieldType.SEGMENT:
+            return self._segment(field, node, path)
         return self.rule(field, node)
+
+    def _segment(self, field: FilterField, rule: Rule, path: str) -> sa.ColumnElement[bool]:
+        """In any of the referenced segments (their criteria inlined); the twin: in none."""
+        inside = sa.or_(*self.inliner.inline(rule, path, self.compile))
+        if operator(field.type, rule.op).twin is None:
+            return inside
+        # strict: a member for whom a condition is NULL (no value) is not in the segment
+        return sa.not_(sa.func.coalesce(inside, sa.false()))
 
     def _group(self, group: Group, path: str) -> sa.ColumnElement[bool]:
         parts = [self.compile(child, f"{path}.rules[{i}]" if path else f"rules[{i}]")

@@ -379,6 +379,32 @@ def _multi_operators() -> list[Operator]:
     ]
 
 
+# -- segment ----------------------------------------------------------------------------
+# `segment in [5, 7]`: the member is in segment 5 or 7. Its SQL is the referenced criteria,
+# inlined by the compiler and the overview (query/references.py), never built here.
+
+MAX_ID = 2**31 - 1  # segment ids are INTEGER columns
+
+
+def _clean_segment_id(value):
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise BadValue(f"{value!r} is not a segment id")
+    return value
+
+
+def _inlined(s: Subject, value):
+    raise TypeError("segment references are inlined by the compiler, not built from a column")
+
+
+def _segment_operators() -> list[Operator]:
+    # the member's value for the Python test: the ids of the segments it is in
+    return [Operator("in", "in segment", Arity.LIST, sql=_inlined,
+                     test=lambda m, v, now: bool(set(m or ()) & set(values_of(v)))),
+            Operator("not_in", "not in segment", Arity.LIST, twin="in")]
+
+
 def _by_key(operators: list[Operator]) -> dict[str, Operator]:
     return {op.key: op for op in operators}
 
@@ -390,6 +416,8 @@ TABLE: dict[FieldType, TypeSpec] = {
     FieldType.DATE: TypeSpec(_by_key(_date_operators()), _clean_date, value_kind="date"),
     FieldType.BOOLEAN: TypeSpec(_by_key(_boolean_operators()), value_kind="none"),
     FieldType.MULTI: TypeSpec(_by_key(_multi_operators()), _clean_text, caseless=True),
+    FieldType.SEGMENT: TypeSpec(_by_key(_segment_operators()), _clean_segment_id,
+                                value_kind="segment"),
 }
 
 # The operator keys of each type, in the builder's order.

@@ -30,6 +30,7 @@ from ..fields import FieldType, FilterField, Related
 from ..registry import FieldRegistry
 from .compiler import Compiler
 from .operators import TABLE, Subject, operator, values_of
+from .references import Inliner, Resolver
 from .tree import Group, Node, Rule
 
 MAX_BITS = 60  # atoms per pass: masks are 64-bit integers on every database
@@ -90,9 +91,10 @@ def bits_of(formula: Formula) -> int:
 class Atoms:
     """The distinct atoms of a set of trees, numbered in order of appearance."""
 
-    def __init__(self, registry: FieldRegistry):
+    def __init__(self, registry: FieldRegistry, resolve: Resolver | None = None):
         self.registry = registry
         self.index: dict[Atom, int] = {}
+        self.inliner = Inliner(resolve)  # references contribute the atoms they refer to
 
     def formula(self, node: Node, path: str = "") -> Formula:
         if isinstance(node, Group):
@@ -103,6 +105,9 @@ class Atoms:
         if field is None:
             raise CriteriaError({f"{path}.field" if path else "field":
                                  [f"unknown field {node.field!r}"]})
+        if field.type is FieldType.SEGMENT:  # shared conditions stay one atom each
+            inside = Junction("any", tuple(self.inliner.inline(node, path, self.formula)))
+            return inside if operator(field.type, node.op).twin is None else _negated(inside)
         return self._rule(field, node)
 
     def _rule(self, field: FilterField, rule: Rule) -> Formula:
@@ -422,8 +427,8 @@ def as_sql(formula: Formula, flags: Sequence[sa.ColumnElement[bool]],
     if isinstance(formula, Test):
         flag = flags[formula.bit] if strict else sa.func.coalesce(flags[formula.bit], sa.false())
         return flag if formula.truth else sa.not_(flag)
-    if not formula.parts:
-        return sa.true()
+    if not formula.parts:  # an empty "any" is the negation of an empty "all"
+        return sa.true() if formula.match == "all" else sa.false()
     parts = [as_sql(part, flags, strict) for part in formula.parts]
     return sa.and_(*parts) if formula.match == "all" else sa.or_(*parts)
 

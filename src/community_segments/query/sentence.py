@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..fields import FieldType
 from ..registry import FieldRegistry
 from .operators import Arity, Operator, operator
 from .tree import Node, Rule
 
 EVERYONE = "All members"
+TitleOf = Callable[[int], str]
 
 
-def describe(node: Node, registry: FieldRegistry) -> str:
-    text = _node(node, registry, top=True)
+def describe(node: Node, registry: FieldRegistry, title_of: TitleOf | None = None) -> str:
+    """The criteria in words; ``title_of`` names referenced segments (else "#id")."""
+    text = _node(node, registry, title_of or (lambda ident: f"#{ident}"), top=True)
     return text or EVERYONE
 
 
-def _node(node: Node, registry: FieldRegistry, top: bool = False) -> str:
+def _node(node: Node, registry: FieldRegistry, title_of: TitleOf, top: bool = False) -> str:
     if isinstance(node, Rule):
-        return _rule(node, registry)
-    parts = [_node(child, registry) for child in node.rules]
+        return _rule(node, registry, title_of)
+    parts = [_node(child, registry, title_of) for child in node.rules]
     parts = [p for p in parts if p]
     if not parts:
         return "" if top else EVERYONE.lower()
@@ -25,11 +30,14 @@ def _node(node: Node, registry: FieldRegistry, top: bool = False) -> str:
     return joined if top or len(parts) == 1 else f"({joined})"
 
 
-def _rule(rule: Rule, registry: FieldRegistry) -> str:
+def _rule(rule: Rule, registry: FieldRegistry, title_of: TitleOf) -> str:
     field = registry.get(rule.field)
     if field is None:
         return f"{rule.field} (unknown field) {rule.op.replace('_', ' ')}"
     entry = operator(field.type, rule.op)
+    if field.type is FieldType.SEGMENT:  # "In segment Champions", "Not in segment A or B"
+        phrase = _phrase(entry, [title_of(ident) for ident in rule.value])
+        return phrase[0].upper() + phrase[1:]
     return f"{field.label} {_phrase(entry, rule.value)}".rstrip()
 
 

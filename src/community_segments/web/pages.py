@@ -12,7 +12,9 @@ from flask import (
     url_for,
 )
 
-from ..errors import Conflict, CriteriaError, NotFound, QueryTimeout, ValidationError
+from ..errors import (
+    Conflict, CriteriaError, EvaluationError, InUse, NotFound, QueryTimeout, ValidationError,
+)
 from ..inputs import id_list, is_number, optional_int, percent
 from ..query.criteria import Criteria, parse
 from ..state import get_state
@@ -246,7 +248,7 @@ def _diff(service, segment_id: str | None, criteria: Criteria) -> dict:
         raise NotFound(f"no segment with id {segment_id!r}")
     segment = service.get(int(segment_id))
     try:
-        saved = service.stored(segment)
+        saved = service.checked(segment)
     except CriteriaError:
         return {"added": None, "removed": None}
     added, removed = service.difference(saved, criteria)
@@ -282,12 +284,14 @@ def update(segment_id: int):
     return redirect(url_for(".detail", segment_id=segment_id))
 
 
-def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
+def _detail_page(segment, form=None, errors=None, conflict=None, status=200, refused=None):
     service, state = _service(), get_state()
     (criteria, problem), table = _stored(service, segment), None
     if criteria is not None:
         try:
             table = _member_table(service, criteria)
+        except EvaluationError as exc:  # valid, but the database refuses its query
+            criteria, problem = None, exc.errors["criteria"][0]
         except ValidationError as exc:
             errors, status = {**exc.errors, **(errors or {})}, 422
     return _rendered(
@@ -295,6 +299,7 @@ def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
         sentence=None if criteria is None else service.describe(criteria),
         count=table["page"].total if table else None, total=service.total_members(),
         form=form or {}, errors=errors, conflict=conflict, groups=service.list_groups(),
+        usage=service.usage(segment), refused=refused,
         criteria_text=(form or {}).get("criteria") or forms.criteria_text(segment.criteria),
         catalog=forms.field_catalog(state.registry, service.session),
         compose_url=display.compose_url(segment))
@@ -303,7 +308,7 @@ def _detail_page(segment, form=None, errors=None, conflict=None, status=200):
 def _stored(service, segment) -> tuple[Criteria | None, str | None]:
     """The saved criteria parsed once, or why they cannot be evaluated."""
     try:
-        return service.stored(segment), None
+        return service.checked(segment), None
     except CriteriaError as exc:
         return None, exc.one_line()
 
@@ -320,7 +325,10 @@ def duplicate(segment_id: int):
 def delete(segment_id: int):
     segment = _segment_or_404(segment_id)
     title = segment.title
-    _service().delete(segment_id)
+    try:
+        _service().delete(segment_id)
+    except InUse as exc:  # shown where the delete button was, with the list of uses
+        return _detail_page(segment, refused=str(exc), status=409)
     flash(f"Segment {title!r} deleted.")
     return redirect(url_for(".overview"))
 

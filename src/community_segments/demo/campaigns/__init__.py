@@ -11,8 +11,15 @@ from collections.abc import Callable
 
 from flask import Flask
 
+import sqlalchemy as sa
+from flask import current_app
+
 from ..models import db
-from .models import TABLES
+from .audiences import audience_usage
+from .models import DRAFT, INTERRUPTED, SENDING, TABLES, Campaign
+
+EXTENSION = "demo_campaigns"
+IN_USE = (DRAFT, SENDING, INTERRUPTED)  # sent campaigns are done with their audience
 
 DEFAULTS = {
     "CAMPAIGNS_SMTP_HOST": os.environ.get("CAMPAIGNS_SMTP_HOST", "localhost"),
@@ -36,9 +43,21 @@ def init_app(app: Flask, is_admin: Callable[[], bool]) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.register_blueprint(make_blueprint(is_admin), url_prefix="/admin/campaigns")
+    app.extensions[EXTENSION] = True
+    audience_usage.connect(usage)
     app.cli.add_command(campaigns_cli)
     compose_url.connect(answer_compose_url)  # "Email this segment" links land on our form
     from . import triggers
     triggers.connect(app)  # "send when a member enters this segment"
     with app.app_context():
         db.metadata.create_all(db.engine, tables=list(TABLES))
+
+
+def usage(sender, audience_id: str = "", **kwargs) -> list[str]:
+    """Where this app's campaigns use ``audience_id``: drafts and unfinished sends."""
+    if not current_app or EXTENSION not in current_app.extensions:
+        return []
+    found = db.session.execute(sa.select(Campaign.subject, Campaign.status).where(
+        Campaign.audience_id == audience_id, Campaign.status.in_(IN_USE))
+        .order_by(Campaign.id)).all()
+    return [f"Campaign {subject!r} ({status})" for subject, status in found]

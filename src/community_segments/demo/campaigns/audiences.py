@@ -7,6 +7,7 @@ from flask import current_app, url_for
 
 collect_audiences = blinker.signal("campaigns.collect-audiences")
 resolve_audience = blinker.signal("campaigns.resolve-audience")
+audience_usage = blinker.signal("campaigns.audience-usage")
 compose_url = blinker.signal("campaigns.compose-url")
 audience_groups = blinker.signal("campaigns.audience-groups")
 OTHER = "Other audiences"

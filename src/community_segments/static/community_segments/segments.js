@@ -58,6 +58,7 @@
     this.live = (live && document.querySelector(live)) || root.querySelector(".cs-live");
     this.mount = root.querySelector(".cs-builder-root");
     this.previewUrl = root.getAttribute("data-preview-url");
+    this.valuesUrl = root.getAttribute("data-values-url");  /* "…/fields/__key__/values": suggest.js */
     this.syncUrl = root.hasAttribute("data-sync-url");
     this.fields = {};
     this.catalog = JSON.parse(root.querySelector(".cs-catalog").textContent);
@@ -408,7 +409,8 @@
     } else {
       var type = {number: "number", date: "date"}[op.value] || "text";
       input = el("input", {id: id, type: type, value: current === undefined || current === null ? "" : current,
-        step: type === "number" ? "any" : null, autocomplete: "off"});
+        step: type === "number" ? "any" : null, autocomplete: "off",
+        "data-cs-suggest": op.value === "text" && index === null ? this.suggestUrl(field) : null});
     }
     var update = function () {
       var value = self.convert(op, input.value);
@@ -418,6 +420,30 @@
     };
     input.addEventListener(input.tagName === "SELECT" || input.type === "date" ? "change" : "input", update);
     return labelled(id, label, input);
+  };
+
+  /* Where suggest.js asks for a text field's common values (text and multi fields only). */
+  Builder.prototype.suggestUrl = function (field) {
+    if (!this.valuesUrl || (field.type !== "text" && field.type !== "multi")) return null;
+    return this.valuesUrl.replace("__key__", encodeURIComponent(field.key));
+  };
+
+  /* Segments to refer to, grouped as on the overview; values are segment ids. */
+  Builder.prototype.segmentInput = function (rule, field, id, chosen) {
+    var self = this, groups = {}, order = [];
+    field.options.forEach(function (o) {
+      if (!groups[o.group]) { groups[o.group] = el("optgroup", {label: o.group}); order.push(o.group); }
+      groups[o.group].appendChild(el("option", {value: String(o.value), text: o.label,
+        selected: chosen.indexOf(o.value) >= 0 ? "selected" : null}));
+    });
+    var select = el("select", {id: id + "-values", multiple: "multiple", "class": "cs-segment-select",
+      size: String(Math.min(8, field.options.length + order.length) || 2)}, order.map(function (g) { return groups[g]; }));
+    select.addEventListener("change", function () {
+      rule.value = Array.prototype.filter.call(select.options, function (o) { return o.selected; })
+        .map(function (o) { return parseInt(o.value, 10); });
+      self.changed();
+    });
+    return labelled(id + "-values", "Which segments", select);
   };
 
   Builder.prototype.daysInput = function (rule, id) {
@@ -431,7 +457,8 @@
 
   Builder.prototype.listInput = function (rule, field, op, id) {
     var self = this, chosen = Array.isArray(rule.value) ? rule.value : [];
-    if (op.value !== "choice" || !field.choices) return this.scalarListInput(rule, op, id);
+    if (field.options) return this.segmentInput(rule, field, id, chosen);
+    if (op.value !== "choice" || !field.choices) return this.scalarListInput(rule, op, id, field);
     if (field.choices.length > 12) {
       var select = el("select", {id: id + "-values", multiple: "multiple", size: "5"}, field.choices.map(function (c) {
         return el("option", {value: c, text: choiceLabel(field, c), selected: chosen.indexOf(c) >= 0 ? "selected" : null});
@@ -461,9 +488,10 @@
     return [boxes];
   };
 
-  Builder.prototype.scalarListInput = function (rule, op, id) {
-    var self = this;
-    var input = el("input", {id: id + "-values", value: (rule.value || []).join(", "), placeholder: "comma, separated", autocomplete: "off"});
+  Builder.prototype.scalarListInput = function (rule, op, id, field) {
+    var self = this, url = field && op.value === "text" ? this.suggestUrl(field) : null;
+    var input = el("input", {id: id + "-values", value: (rule.value || []).join(", "), placeholder: "comma, separated", autocomplete: "off",
+      "data-cs-suggest": url, "data-cs-suggest-list": url ? "" : null});
     input.addEventListener("input", function () {
       rule.value = input.value.split(",").map(function (s) { return self.convert(op, s.trim()); })
         .filter(function (v) { return v !== ""; });

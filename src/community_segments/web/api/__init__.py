@@ -1,12 +1,13 @@
 """The JSON API under ``/admin/segments/api/``, thin over the service.
 
 ``blueprint`` holds the blueprint and turns errors into JSON; ``helpers`` (a leaf) what
-every route uses; the routes live in ``meta``, ``members``, ``segments``, ``groups`` and ``history``.
+every route uses; the routes live in ``meta``, ``members``, ``segments``, ``groups``,
+``history`` and ``values`` (value suggestions).
 """
 
 from __future__ import annotations
 
-from . import groups, history, members, meta, segments
+from . import groups, history, members, meta, segments, values
 from .blueprint import api
 
-__all__ = ["api", "groups", "history", "members", "meta", "segments"]
+__all__ = ["api", "groups", "history", "members", "meta", "segments", "values"]

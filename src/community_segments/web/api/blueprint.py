@@ -12,7 +12,8 @@ from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
 from ...errors import (
-    Conflict, CriteriaError, MissingGroup, NotFound, QueryTimeout, SegmentsError, ValidationError,
+    Conflict, CriteriaError, InUse, MissingGroup, NotFound, QueryTimeout, SegmentsError,
+    ValidationError,
 )
 from ...inputs import MAX_ID
 from ...query.parse import flatten_errors
@@ -31,8 +32,21 @@ def _ids_in_range():
 
 @api.errorhandler(CriteriaError)
 def _criteria_error(exc: CriteriaError):
-    # paths carry their "criteria" prefix already: criteria are parsed with it, once
-    return error(422, f"Invalid criteria: {exc.one_line()}", errors=exc.errors)
+    # Paths carry their "criteria" prefix when criteria were parsed at the boundary; the
+    # service's reference checks (missing ids, cycles) name rule paths, prefixed here.
+    errors = {_in_criteria(path): msgs for path, msgs in exc.errors.items()}
+    return error(422, f"Invalid criteria: {CriteriaError(errors).one_line()}", errors=errors)
+
+
+def _in_criteria(path: str) -> str:
+    if path == "criteria" or path.startswith(("criteria.", "criteria[")):
+        return path
+    return f"criteria.{path}" if path else "criteria"
+
+
+@api.errorhandler(InUse)
+def _in_use(exc: InUse):
+    return error(409, str(exc), used_by=exc.uses)
 
 
 @api.errorhandler(ValidationError)

@@ -3,9 +3,12 @@ members, CSV export, the overview and the overlap."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import request
 
 from ... import schemas
+from ...inputs import percent
 from ...service import SegmentCount, SegmentService
 from ..openapi import apidoc
 from .blueprint import api
@@ -42,16 +45,36 @@ def list_segments():
 def create_segment():
     data = body(schemas.SegmentCreate)
     svc = service()
-    segment = svc.create(data["title"], criteria_of(data["criteria"]), data["description"],
-                         data["group"], actor=actor())
-    return dump(schemas.Segment, segment_json(svc, segment), 201)
+    criteria = criteria_of(data["criteria"])
+    figures = svc.count(criteria), svc.total_members()  # before the commit: a timeout
+    segment = svc.create(data["title"], criteria, data["description"], data["group"],
+                         actor=actor())              # here writes nothing
+    return dump(schemas.Segment, segment_json(svc, segment, counted(svc, segment, figures)), 201)
+
+
+def counted(svc: SegmentService, segment, figures: tuple[int, int]) -> SegmentCount:
+    count, total = figures
+    return SegmentCount(segment, count, percent(count, total), criteria=svc.stored(segment))
+
+
+def precounted(svc: SegmentService, segment) -> SegmentCount:
+    """The count of a segment whose criteria a write leaves as they are, taken before the
+    write commits: whatever can fail (a timeout) fails while nothing is written yet."""
+    return svc.counts([segment])[0]
 
 
 @api.get(f"/segments/{SEGMENT}")
 @apidoc("One segment with its sentence and count", "segments", responses={200: schemas.Segment})
 def get_segment(segment_id: int):
     svc = service()
-    return dump(schemas.Segment, segment_json(svc, svc.get(segment_id)))
+    segment = svc.get(segment_id)
+    return dump(schemas.Segment, {**segment_json(svc, segment), "used_by": used_by(svc, segment)})
+
+
+def used_by(svc, segment) -> dict:
+    usage = svc.usage(segment)
+    return {"segments": [{"id": s.id, "title": s.title} for s in usage.segments],
+            "campaigns": usage.campaigns}
 
 
 @api.patch(f"/segments/{SEGMENT}")
@@ -64,12 +87,21 @@ def update_segment(segment_id: int):
     # segment: an unknown id is a 404 before bad criteria are a 422.
     changes = body(schemas.SegmentUpdate)
     svc = service()
+    current = svc.get(segment_id)
+    if changes["version"] != current.version or "criteria" not in changes:
+        before = precounted(svc, current)  # (a stale version is refused by update)
+        segment = svc.update(segment_id, actor=actor(), **changes)
+        return dump(schemas.Segment, segment_json(svc, segment, before))
+    changes["criteria"] = svc.criteria(changes["criteria"], "criteria")
+    figures = svc.count(changes["criteria"]), svc.total_members()
     segment = svc.update(segment_id, actor=actor(), **changes)
-    return dump(schemas.Segment, segment_json(svc, segment))
+    return dump(schemas.Segment, segment_json(svc, segment, counted(svc, segment, figures)))
 
 
 @api.delete(f"/segments/{SEGMENT}")
-@apidoc("Delete a segment", "segments", responses={204: None})
+@apidoc("Delete a segment nothing uses", "segments",
+        responses={204: None, 409: ("In use: by segments referring to it or campaigns",
+                                    schemas.InUseError)})
 def delete_segment(segment_id: int):
     service().delete(segment_id)
     return "", 204
@@ -80,8 +112,9 @@ def delete_segment(segment_id: int):
         responses={201: schemas.Segment})
 def duplicate_segment(segment_id: int):
     svc = service()
+    before = precounted(svc, svc.get(segment_id))
     copy = svc.duplicate(segment_id, actor=actor())
-    return dump(schemas.Segment, segment_json(svc, copy), 201)
+    return dump(schemas.Segment, segment_json(svc, copy, replace(before, segment=copy)), 201)
 
 
 @api.post(f"/segments/{SEGMENT}/move")
@@ -90,8 +123,9 @@ def duplicate_segment(segment_id: int):
 def move_segment(segment_id: int):
     data = body(schemas.SegmentMove)
     svc = service()
+    before = precounted(svc, svc.get(segment_id))
     segment = svc.move(segment_id, data["group"], data["position"])
-    return dump(schemas.Segment, segment_json(svc, segment))
+    return dump(schemas.Segment, segment_json(svc, segment, before))
 
 
 @api.get(f"/segments/{SEGMENT}/members")
