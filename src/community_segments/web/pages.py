@@ -94,12 +94,15 @@ def _overview_context() -> dict:
     groups = service.list_groups()
     by_group = {group.id: [] for group in groups}
     ungrouped = []
-    for item in service.counts():
+    total, counts = service.overview()  # one shared evaluation gives the total too
+    for item in counts:
         by_group.get(item.segment.group_id, ungrouped).append(item)
     query = request.args.get("q", "").strip()
     items = [item for group in by_group.values() for item in group] + ungrouped
     return {"groups": groups, "by_group": by_group, "ungrouped": ungrouped,
-            "total": service.total_members(), "errors": None, "query": query,
+            "total": total, "errors": None, "query": query,
+            "as_of": next((item.as_of for item in counts if item.as_of), None),
+            "max_age": get_state().config.counts_max_age,
             "group_totals": display.group_totals(service, by_group),
             "segments_count": len(items),
             "found": sum(query.lower() in item.segment.title.lower() for item in items),
