@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import guarded, signals, text
+from .base import table_of
 from .errors import Conflict, CriteriaError, InUse, MissingGroup, NotFound, ValidationError
 from .evaluation import Evaluator, Page
 from .inputs import as_id, percent
@@ -391,7 +392,7 @@ class SegmentService:
                 raise ValidationError({"name": [f"a group named {name!r} exists already"]})
             position = self.session.scalar(
                 sa.select(sa.func.coalesce(sa.func.max(SegmentGroup.position), -1)))
-            group = SegmentGroup(name=name, position=position + 1)
+            group = SegmentGroup(name=name, position=(position or 0) + 1)
             self.session.add(group)
             if commit:
                 self._commit(name, what="group name")
@@ -442,7 +443,9 @@ class SegmentService:
         """Create the default segments that are missing; returns (created, skipped reasons)."""
         from .hooks import provider_results
 
-        created, skipped, failures = [], [], {}
+        created: list[Segment] = []
+        skipped: list[str] = []
+        failures: dict[str, str] = {}
         existing = set(self.session.scalars(sa.select(Segment.title)))
         for provider, definitions in provider_results(self.pm, "segments_default_segments",
                                                       failures, host=self.host):
@@ -525,7 +528,7 @@ class SegmentService:
         """Positions of the other segments written straight to the table: where a segment
         sits is not its content, so a neighbour's move never bumps its version (and never
         makes an edit of it, begun before the move, a 409)."""
-        table = Segment.__table__
+        table = table_of(Segment)
         for position, sibling in enumerate(siblings):
             if sibling is moved or sibling.position == position:
                 continue
@@ -576,7 +579,7 @@ def _name(value: Any, key: str) -> str:
 
 
 def _deadlock(exc: sa.exc.OperationalError) -> bool:
-    args = getattr(exc.orig, "args", ())
+    args: tuple = getattr(exc.orig, "args", ())
     return bool(args) and args[0] in MARIADB_DEADLOCK
 
 

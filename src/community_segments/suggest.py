@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from . import timeouts
 from .errors import NotFound, ValidationError
 from .fields import FieldType, FilterField
+from .registry import FieldRegistry
 from .query.values import SUGGESTABLE, Source, ValueCount, id_windows, in_windows, merge, values_query
 
 MAX_LIMIT = 100
@@ -59,7 +60,7 @@ class Cache:
 @dataclass
 class ValueSuggester:
     session: sa.orm.Session
-    registry: object
+    registry: FieldRegistry
     source: Source
     cache: Cache | None = None
     exact_up_to: int = EXACT_UP_TO

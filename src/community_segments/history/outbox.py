@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..base import table_of
 from .. import signals
 from ..errors import SegmentsError
 from ..models import Segment
@@ -24,14 +25,14 @@ from ..service import SegmentSnapshot
 from .lock import locked
 from .models import OutboxEntry
 
-OUTBOX = OutboxEntry.__table__
+OUTBOX = table_of(OutboxEntry)
 
 
 class DeliveryError(SegmentsError):
     """A receiver raised; the refresh is committed and its signals wait in the outbox."""
 
 
-SEGMENTS = Segment.__table__
+SEGMENTS = table_of(Segment)
 SIGNALS = {"entered": signals.members_entered, "left": signals.members_left}
 
 

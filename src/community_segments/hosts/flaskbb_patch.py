@@ -71,8 +71,8 @@ def widen_password_column(source: str) -> str:
 
 
 def patches() -> list[tuple[str, Callable[[str], str]]]:
-    return [(m, add_future_import) for m in FUTURE_MODULES] + [
-        (PASSWORD_MODULE, widen_password_column)]
+    found: list[tuple[str, Callable[[str], str]]] = [(m, add_future_import) for m in FUTURE_MODULES]
+    return [*found, (PASSWORD_MODULE, widen_password_column)]
 
 
 def flaskbb_dir() -> Path:

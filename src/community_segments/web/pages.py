@@ -33,7 +33,7 @@ def _layout():
 def _url(**changes) -> str:
     """This page's URL with some query arguments changed (sorting, paging)."""
     args = {**request.args.to_dict(), **(request.view_args or {}), **changes}
-    return url_for(request.endpoint, **args)
+    return url_for(request.endpoint or "", **args)
 
 
 display.register_filters(pages)
@@ -92,8 +92,8 @@ def overview():
 def _overview_context() -> dict:
     service = _service()
     groups = service.list_groups()
-    by_group = {group.id: [] for group in groups}
-    ungrouped = []
+    by_group: dict[int | None, list] = {group.id: [] for group in groups}
+    ungrouped: list = []
     for item in service.counts():
         by_group.get(item.segment.group_id, ungrouped).append(item)
     query = request.args.get("q", "").strip()

@@ -140,6 +140,7 @@ def chain_after(command: click.Command, after) -> None:
     if getattr(command, _CHAINED, False):
         return
     original = command.callback
+    assert original is not None, f"command {command.name!r} has no callback"
 
     @functools.wraps(original)
     def callback(*args, **kwargs):
