@@ -336,8 +336,8 @@ class SegmentService:
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
         """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
         ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
-        stored = {ident: data for ident, data in self.session.execute(
-            sa.select(Segment.id, Segment.criteria))}
+        stored: dict[int, Any] = dict(self.session.execute(
+            sa.select(Segment.id, Segment.criteria)).tuples())
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
                 raise CriteriaError({f"{path}.value": [f"no segment with id {ident}"]})

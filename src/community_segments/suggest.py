@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from . import timeouts
 from .errors import NotFound, ValidationError
 from .fields import FieldType, FilterField
-from .registry import FieldRegistry
 from .query.values import SUGGESTABLE, Source, ValueCount, id_windows, in_windows, merge, values_query
+from .registry import FieldRegistry
 
 MAX_LIMIT = 100
 MAX_TYPED = 200

@@ -10,8 +10,6 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
 
-
-
 @overload
 def as_utc(value: datetime) -> datetime: ...
 @overload

@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session
 from community_segments.types import as_utc, utcnow
 
 from .models import (
-    BADGES, CUSTOM_ROLES, GROUPS, Badge, CustomRole, Group, Member,
-    member_badges, member_custom_roles, member_groups,
+    BADGES,
+    CUSTOM_ROLES,
+    GROUPS,
+    Badge,
+    CustomRole,
+    Group,
+    Member,
+    member_badges,
+    member_custom_roles,
+    member_groups,
 )
 
 COMPANY_DOMAIN = "logoipsum.com"

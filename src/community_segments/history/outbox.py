@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ..base import table_of
 from .. import signals
+from ..base import table_of
 from ..errors import SegmentsError
 from ..models import Segment
 from ..service import SegmentSnapshot

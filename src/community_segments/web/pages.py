@@ -6,20 +6,30 @@ drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and
 
 from __future__ import annotations
 
-
 from flask import (
-    Blueprint, abort, flash, jsonify, redirect, render_template, request,
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
     url_for,
 )
 
 from ..errors import (
-    Conflict, CriteriaError, EvaluationError, InUse, NotFound, QueryTimeout, ValidationError,
+    Conflict,
+    CriteriaError,
+    EvaluationError,
+    InUse,
+    NotFound,
+    QueryTimeout,
+    ValidationError,
 )
 from ..inputs import id_list, is_number, optional_int, percent
 from ..query.criteria import Criteria, parse
 from ..state import get_state
-from . import forms
-from . import display
+from . import display, forms
 from .export import csv_download
 
 pages = Blueprint("pages", __name__)

@@ -8,7 +8,7 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import Model, db
+from ..models import Model
 
 DRAFT, SENDING, SENT, INTERRUPTED = "draft", "sending", "sent", "interrupted"
 

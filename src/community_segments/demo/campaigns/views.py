@@ -7,8 +7,7 @@ from collections.abc import Callable
 from itertools import islice
 
 import sqlalchemy as sa
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..models import db
 from . import audiences, mail

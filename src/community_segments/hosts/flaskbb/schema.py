@@ -15,9 +15,9 @@ import functools
 import logging
 
 import click
-from flask.cli import with_appcontext
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
+from flask.cli import with_appcontext
 from sqlalchemy.engine import Connection, Engine
 
 from ... import migrate
