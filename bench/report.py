@@ -40,7 +40,7 @@ def _refresh(records) -> str:
     """The membership refresh (bench/refresh.py) against one overview, in the same rounds."""
     rows = ["## Membership refresh (`bench/refresh.py`; target: at most ~2x one overview)", "",
             "| members | database | refresh s | overview s | refresh / overview | "
-            "tracemalloc peak MB | RSS growth MB | largest segment: members, stored KB | command; when; load |",
+            "tracemalloc peak MB | RSS growth MB | largest segment: members, stored KB | command; when; load |",  # noqa: E501
             "|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         if "refresh" not in r:

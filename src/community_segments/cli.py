@@ -35,7 +35,7 @@ def friendly(command):
             return command(*args, **kwargs)
         except SegmentsError as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
-        except sa.exc.DBAPIError as exc:
+        except sa.exc.DBAPIError:
             state = _state()
             problem = migrate.schema_problem(state.db, state.host.name)
             if problem is None:

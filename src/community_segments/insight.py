@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from . import timeouts
 from .errors import CriteriaError, NotFound, ValidationError
 from .evaluation import Evaluator
+from .export import plain
 from .inputs import MAX_ID, as_id
 from .models import Segment
 from .query.criteria import Criteria
@@ -25,7 +26,6 @@ from .query.fold import fold
 from .query.operators import values_of
 from .query.sentence import describe
 from .query.tree import Rule
-from .export import plain
 from .service import CriteriaInput, SegmentService
 
 SEARCH_LIMIT = 50

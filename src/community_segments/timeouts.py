@@ -49,7 +49,7 @@ def timed_out(exc: sa.exc.DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, "sqlstate", None) == PG_QUERY_CANCELED:
         return True
-    args = getattr(orig, "args", ())
+    args: tuple = getattr(orig, "args", ())
     return bool(args) and args[0] in MARIADB_INTERRUPTED
 
 

@@ -83,7 +83,7 @@ def test_every_write_without_the_csrf_token_is_refused(admin, routes, ids):
                                          headers=headers)
             assert response.status_code == 400, (method, rule, token)
             assert "CSRF" in response.get_json()["message"]
-    assert admin.ok("GET", f"/segments/{ids['segment']}")["title"] == "Access"  # nothing was deleted on the way
+    assert admin.ok("GET", f"/segments/{ids['segment']}")["title"] == "Access"  # nothing was deleted on the way  # noqa: E501
 
 
 def test_every_read_works_for_an_admin(admin, routes, ids):

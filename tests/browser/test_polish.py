@@ -107,7 +107,7 @@ def test_an_unfinished_rule_is_a_hint_and_the_last_count_stays(page, service):
     sent = len(statuses)
 
     page.get_by_role("button", name="+ Filter").click()
-    expect(live.locator(".cs-hint")).to_have_text(re.compile("Choose a value for .Email. to update the count"))
+    expect(live.locator(".cs-hint")).to_have_text(re.compile("Choose a value for .Email. to update the count"))  # noqa: E501
     expect(live).to_have_class(re.compile("cs-dimmed"))
     expect(live.locator(".cs-live-number")).to_have_text(engineering)
     expect(page.locator(".cs-rule.cs-incomplete")).to_have_count(1)

@@ -14,7 +14,6 @@ import re
 import urllib.parse
 
 import pytest
-
 from forum_members import sql_counts
 
 MEMBERS_PAGE = "/admin/segments/members"
