@@ -29,7 +29,7 @@ def _summary(records) -> str:
         o, x, s = r["overview"], r["overlap"], r.get("streams", {})
         ours = o["one pass (ours)"]
         rows.append(
-            f"| {r['members']:,} | {r['db']} | {ours / o.get('floor: one hand-written scan', o.get('floor: distinct conditions once')):.2f}x "
+            f"| {r['members']:,} | {r['db']} | {ours / o.get('floor: one hand-written scan', o.get('floor: distinct conditions once')):.2f}x "  # noqa: E501
             f"| {o['one query per segment'] / ours:.1f}x "
             f"| {x['matrix (ours)'] / x['overview (ours)']:.2f}x "
             f"| {_mb(s, 'export')} | {_mb(s, 'recipients')} |")

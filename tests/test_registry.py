@@ -114,7 +114,7 @@ def test_duplicate_key_at_init_app():
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
     db.init_app(app)
-    with pytest.raises(DuplicateFieldError, match="tests.karma_clash"):  # noqa: RUF043
+    with pytest.raises(DuplicateFieldError, match="tests.karma_clash"):
         segments.init_app(app)
     assert "community_segments" not in app.extensions
 

@@ -200,6 +200,7 @@ def mark_json(mark: Mark, registry) -> dict:
         return {"path": mark.path, "kind": "group", "match": mark.match, "matched": mark.matched,
                 "rules": [mark_json(child, registry) for child in mark.children]}
     field = registry.get(mark.field)
+    assert mark.field is not None and mark.op is not None, "a rule mark names its field and op"
     rule = Rule(mark.field, mark.op, mark.value)
     data = {"path": mark.path, "kind": "rule", "matched": mark.matched, "field": mark.field,
             "field_label": field.label if field else mark.field, "op": mark.op,

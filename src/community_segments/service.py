@@ -231,7 +231,7 @@ class SegmentService:
         """(total, counts, problems) of ``parsed``, asked once however many requests ask
         at once (and kept SEGMENTS_COUNTS_MAX_AGE seconds in the host's cache)."""
         evaluator = self.evaluator
-        question = repr((str(evaluator.session.get_bind().url), evaluator.now,
+        question = repr((str(evaluator.session.get_bind().engine.url), evaluator.now,
                          [(n, tree_of(t)) for n, t in parsed.items()]))
         timeout = evaluator.timeout_ms / 1000 if evaluator.timeout_ms else None
 

@@ -73,5 +73,6 @@ class Deadline:
 
     def check(self) -> None:
         if self.ends is not None and time.monotonic() >= self.ends:
-            raise QueryTimeout(f"{self.what} took longer than {self.timeout_ms / 1000:g} s; "
-                               "simplify it or add an index", seconds=self.timeout_ms / 1000)
+            seconds = (self.timeout_ms or 0) / 1000
+            raise QueryTimeout(f"{self.what} took longer than {seconds:g} s; "
+                               "simplify it or add an index", seconds=seconds)

@@ -46,7 +46,7 @@ def test_unknown_flaskbb_is_refused_and_nothing_is_written(tmp_path):
         fp.patch(package)
     assert (package / "plugins/manager.py").read_text() == before
     (package / "auth/views.py").unlink()
-    with pytest.raises(fp.PatchError, match="auth/views.py is missing"):  # noqa: RUF043
+    with pytest.raises(fp.PatchError, match="auth/views.py is missing"):
         fp.patch(package, dry_run=True)
 
 

@@ -139,9 +139,10 @@ class MemberReader:
     def items(self, reader, f: FilterField, member) -> list:
         """A multi field's values for one member, sorted."""
         rel = f.related
+        assert rel is not None, f"multi field {f.key!r} without related rows"
         query = (sa.select(rel.value).select_from(rel.selectable)
                  .where(rel.owner == member).order_by(rel.value))
-        return [value for value in reader.execute(query).scalars()]
+        return list(reader.execute(query).scalars())
 
     def _mark(self, node: Node, path: str, truth: dict, values: dict) -> Mark:
         matched = bool(truth[path])
@@ -184,8 +185,8 @@ class MemberReader:
         found: list[bool] = []
         for start in range(0, max(len(trees), 1), MAX_COLUMNS):
             chunk = trees[start:start + MAX_COLUMNS]
-            columns = {f"s{n}": _Condition(self._whole(self._compiler.compile(tree)))
-                       for n, tree in enumerate(chunk)} or {"id": self.member_id}
+            columns: dict[str, Any] = {f"s{n}": _Condition(self._whole(self._compiler.compile(tree)))
+                                       for n, tree in enumerate(chunk)} or {"id": self.member_id}
             row = self._one_row(reader, columns, member)
             if row is None:
                 return None
