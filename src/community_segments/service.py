@@ -359,8 +359,9 @@ class SegmentService:
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
         """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
         ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
-        stored: dict[int, Any] = dict(self.session.execute(
-            sa.select(Segment.id, Segment.criteria)).tuples())
+        # a comprehension: dict(result) would take the Result for a mapping (it has keys())
+        stored: dict[int, Any] = {ident: saved for ident, saved in self.session.execute(
+            sa.select(Segment.id, Segment.criteria))}
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
                 raise CriteriaError({f"{path}.value": [f"segment {ident} does not exist (deleted?)"]})
