@@ -359,8 +359,8 @@ class SegmentService:
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
         """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
         ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
-        # a comprehension: dict(result) would take the Result for a mapping (it has keys())
-        stored: dict[int, Any] = {ident: saved for ident, saved in self.session.execute(
+        # not dict(result): a Result has .keys(), so dict() would read it as a mapping
+        stored: dict[int, Any] = {ident: data for ident, data in self.session.execute(  # noqa: C416
             sa.select(Segment.id, Segment.criteria))}
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
