@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from community_segments import FilterField, get_state, hookimpl
+from community_segments import get_state
 from community_segments.demo.models import Member, db
 from community_segments.models import Segment, SegmentGroup
 
@@ -51,13 +51,12 @@ def test_1_api_create_refuses_bad_text_and_commits_nothing(app, admin, criteria)
 def insert_raw_segment(app, title: str, criteria_json: str) -> int:
     """A row as an older version (or a hand edit) may have stored it, past every check."""
     now = datetime(2026, 1, 1)
-    with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO cs_segment (title, description, criteria, position, version, "
-                "created_at, updated_at) VALUES (:title, '', :criteria, 0, 1, :now, :now)"),
-                {"title": title, "criteria": criteria_json, "now": now})
-            return connection.scalar(sa.select(Segment.id).where(Segment.title == title))
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO cs_segment (title, description, criteria, position, version, "
+            "created_at, updated_at) VALUES (:title, '', :criteria, 0, 1, :now, :now)"),
+            {"title": title, "criteria": criteria_json, "now": now})
+        return connection.scalar(sa.select(Segment.id).where(Segment.title == title))
 
 
 STORED_BAD = {
