@@ -24,6 +24,7 @@ KEYS = {
     "SEGMENTS_HISTORY_RETENTION_DAYS": "history_retention_days",
     "SEGMENTS_REFRESH_LOCK_WAIT": "refresh_lock_wait",
     "SEGMENTS_OUTBOX_LEASE": "outbox_lease",
+    "SEGMENTS_COUNTS_MAX_AGE": "counts_max_age",
 }
 
 
@@ -45,6 +46,7 @@ class SegmentsConfig:
     history_retention_days: int = 90  # entered/left ids kept (history points: for good)
     refresh_lock_wait: float = 300.0  # seconds a refresh waits for another one's lock
     outbox_lease: float = 600.0  # seconds before a dead sender's signals are sent again
+    counts_max_age: int = 0  # seconds overview counts may be served from the host's cache
 
     @classmethod
     def load(cls, config: Mapping[str, Any], **host_defaults: Any) -> SegmentsConfig:
@@ -57,7 +59,18 @@ class SegmentsConfig:
         values.update({attr: config[key] for key, attr in KEYS.items() if key in config})
         if "statement_timeout_ms" in values:  # 0 or None: no timeout
             values["statement_timeout_ms"] = int(values["statement_timeout_ms"] or 0) or None
+        if "counts_max_age" in values:
+            values["counts_max_age"] = _seconds("SEGMENTS_COUNTS_MAX_AGE", values["counts_max_age"])
         return cls(**values)
 
     def rows_per_page(self) -> int:
         return self.per_page() if callable(self.per_page) else self.per_page
+
+
+def _seconds(key: str, value: Any) -> int:
+    """A whole number of seconds, 0 or more (0 or None: off)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key} must be a whole number of seconds, 0 or more; got {value!r}")
+    return value

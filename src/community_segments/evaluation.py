@@ -87,7 +87,7 @@ class Evaluator:
 
     def members(self, criteria: Parsed, page: int = 1, per_page: int = 50,
                 sort: str = "username", direction: str = "asc") -> Page:
-        check_sort(sort, direction, self.view.sortable)
+        check_sort(sort, direction, self.view.sortable or ())
         check_page(page, per_page)
         condition = self.condition(criteria)
         column = self.view.columns[sort]
@@ -100,20 +100,25 @@ class Evaluator:
         return Page(items, total, page, per_page, sort, direction)
 
     def counts(self, criteria: Sequence[Parsed]) -> list[int]:
-        """Members matching each criteria; each distinct condition is evaluated once."""
+        """Members matching each criteria; each distinct condition is evaluated once.
+
+        Few distinct conditions: members counted per distinct mask of conditions, each
+        segment folded from those counts. Many: the masks explode (toward one per member),
+        so each segment is counted in SQL over the same single scan instead
+        (:func:`overview.count_in_sql`). Everything, the fold included, runs under the
+        statement timeout.
+        """
         trees = [tree_of(c) for c in criteria]
+        if not trees:
+            return []
         atoms = overview.Atoms(self.registry, self.resolve)
         formulas = [atoms.formula(tree) for tree in trees]
-        found = [0] * len(trees)
-        for numbers in overview.batches(formulas, overview.MAX_BITS):
-            used = sorted(set().union(*(overview.atoms_of(formulas[n]) for n in numbers)))
-            if len(used) > overview.MAX_BITS:  # one huge tree: its own query
-                found[numbers[0]] = self.count(trees[numbers[0]])
-                continue
-            local, masks = self._pass(atoms, used, [formulas[n] for n in numbers])
-            for n, value in zip(numbers, overview.fold_counts(local, masks), strict=True):
-                found[n] = value
-        return found
+        deadline = timeouts.Deadline(self.timeout_ms)
+        if overview.count_in_sql(len(atoms)):
+            query = self._mask_query().select_counts(list(atoms.index), formulas)
+            return [int(n or 0) for n in self._wide(query, deadline)[0]]
+        local, masks = self._pass(atoms, range(len(atoms)), formulas, deadline)
+        return overview.fold_counts(local, masks, deadline.check)
 
     def overlap(self, criteria: Sequence[Parsed]) -> list[list[int]]:
         """``matrix[i][j]``: members in both ``criteria[i]`` and ``[j]`` (diagonal: sizes)."""
@@ -122,50 +127,43 @@ class Evaluator:
         formulas = [atoms.formula(tree) for tree in trees]
         if not formulas:
             return []
-        if len(atoms) <= overview.MAX_BITS:
-            local, masks = self._pass(atoms, range(len(atoms)), formulas)
-            return overview.fold_overlap(local, masks)
-        return self._overlap_by_segment(atoms, formulas)
+        deadline = timeouts.Deadline(self.timeout_ms, "the overlap")
+        if overview.count_in_sql(len(atoms)):
+            return self._pairs_in_sql(list(atoms.index), formulas, deadline)
+        local, masks = self._pass(atoms, range(len(atoms)), formulas, deadline)
+        return overview.fold_overlap(local, masks, deadline.check)
 
-    def _overlap_by_segment(self, atoms, formulas) -> list[list[int]]:
-        """Too many atoms for one mask: one bit per segment, pairs of chunks of segments."""
-        mask_query = self._mask_query()
-        joined, flags = mask_query.flags(list(atoms.index))
-        size = overview.MAX_BITS // 2
-        chunks = [range(i, min(i + size, len(formulas))) for i in range(0, len(formulas), size)]
+    def _pairs_in_sql(self, atoms, formulas, deadline) -> list[list[int]]:
+        """Every pair counted in SQL: one scan per PAIRS_PER_SCAN pairs (one up to 44
+        segments), so the work grows with the pairs, never with segments x masks."""
         matrix = [[0] * len(formulas) for _ in formulas]
-        for a, first in enumerate(chunks):
-            for second in chunks[a:]:
-                numbers = sorted(set(first) | set(second))
-                conditions = [overview.as_sql(formulas[n], flags) for n in numbers]
-                masks = self._masks(mask_query.select_flags(joined, conditions))
-                local = [overview.Test(i) for i in range(len(numbers))]
-                for i, row in zip(numbers, overview.fold_overlap(local, masks), strict=True):
-                    for j, value in zip(numbers, row, strict=True):
-                        matrix[i][j] = value
+        mask_query = self._mask_query()
+        for pairs in overview.pair_chunks(len(formulas)):
+            row = self._wide(mask_query.select_pairs(atoms, formulas, pairs), deadline)[0]
+            for (i, j), n in zip(pairs, row, strict=True):
+                matrix[i][j] = matrix[j][i] = int(n or 0)
         return matrix
 
-    def _pass(self, atoms, used, formulas):
+    def _pass(self, atoms, used, formulas, deadline):
         """One query over the atoms numbered ``used``; the formulas renumbered to match."""
         position = {bit: i for i, bit in enumerate(used)}
         chosen = list(atoms.index)
         query = self._mask_query().select([chosen[bit] for bit in used])
         local = [overview.remap(f, position.__getitem__) for f in formulas]
-        return local, self._masks(query)
+        rows = self._wide(query, deadline)
+        return local, Counter({int(mask): int(n) for mask, n in rows})
 
-    def _masks(self, query) -> Counter:
+    def _wide(self, query, deadline: timeouts.Deadline):
+        """Run a one-pass query (many conditions in one scan) within ``deadline``."""
+        what = deadline.what
         if self.session.get_bind().dialect.name != "postgresql":
-            return self._count_masks(query)
-        # JIT-compiling this wide expression costs more than it saves (~10% at 1M members).
-        # On failure the transaction ends, and the setting with it.
+            return timeouts.execute(self.session, query, deadline.remaining_ms(), what).all()
+        # JIT-compiling these wide expressions costs more than it saves (~10% at 1M
+        # members). On failure the transaction ends, and the setting with it.
         self.session.execute(sa.text("SET LOCAL jit = off"))
-        masks = self._count_masks(query)
+        rows = timeouts.execute(self.session, query, deadline.remaining_ms(), what).all()
         self.session.execute(sa.text("RESET jit"))
-        return masks
-
-    def _count_masks(self, query) -> Counter:
-        rows = self._execute(query, "the segment overview")
-        return Counter({int(mask): int(n) for mask, n in rows})
+        return rows
 
     def _mask_query(self) -> overview.MaskQuery:
         return overview.MaskQuery(self.registry, self._from(), self.view.id, self.view.base,
@@ -190,3 +188,4 @@ class Evaluator:
             if len(rows) < batch_size:
                 return
             last = rows[-1].id
+

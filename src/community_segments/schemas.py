@@ -165,7 +165,7 @@ class Field(Schema):
 
 
 class FieldList(Schema):
-    fields = fields.List(fields.Nested(Field))
+    fields = fields.List(fields.Nested(Field))  # type: ignore[assignment]  # the key is 'fields'
 
 
 class SegmentRef(Schema):
@@ -217,6 +217,8 @@ class SegmentCount(Schema):
     count = fields.Integer(allow_none=True)
     percent = fields.Float(allow_none=True)
     error = fields.String(allow_none=True)
+    as_of = fields.DateTime(allow_none=True, metadata={
+        "description": "when the count was taken (older than now with SEGMENTS_COUNTS_MAX_AGE)"})
 
 
 class Overview(Schema):

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,14 +16,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import guarded, signals, text
+from .base import table_of
 from .errors import Conflict, CriteriaError, InUse, MissingGroup, NotFound, ValidationError
-from .evaluation import Evaluator, Page
+from .evaluation import Evaluator, Page, tree_of
 from .inputs import as_id, percent
 from .models import Segment, SegmentGroup
 from .query.criteria import Criteria, parse
 from .query.references import BrokenReference, cycle_message, find_cycle, referenced_ids
 from .query.sentence import describe
 from .query.tree import Group
+from .sharing import SharedCounts
 from .types import utcnow
 
 TITLE_MAX = text.TITLE_MAX
@@ -60,6 +63,7 @@ class SegmentCount:
     percent: float | None
     error: str | None = None
     criteria: Criteria | None = None  # parsed once, for the sentence shown next to the count
+    as_of: datetime | None = None  # when the count was taken (older with SEGMENTS_COUNTS_MAX_AGE)
 
     @property
     def broken(self) -> bool:
@@ -105,8 +109,10 @@ class Overlap:
 
 
 class SegmentService:
-    def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None):
+    def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None,
+                 shared: SharedCounts | None = None):
         self.session = session
+        self.shared = shared or SharedCounts()
         self.evaluator = evaluator
         self.registry = evaluator.registry
         self.pm = pm
@@ -195,25 +201,43 @@ class SegmentService:
         """
         old_tree, new_tree = self.parse(old), self.parse(new)
         with guarded.evaluating(self.evaluator):
-            both = self.evaluator.count(Group("all", (old_tree, new_tree)))
-            return self.evaluator.count(new_tree) - both, self.evaluator.count(old_tree) - both
+            # One scan counts old AND new, new and old (the overlap of the two).
+            (old_count, both), (_, new_count) = self.evaluator.overlap([old_tree, new_tree])
+            return new_count - both, old_count - both
 
     def counts(self, segments: Iterable[Segment] | None = None) -> list[SegmentCount]:
         """Member count and share of every segment; a broken one carries its reason:
         criteria that do not validate, or a query the database refuses."""
+        return self.overview(segments)[1]
+
+    def overview(self, segments: Iterable[Segment] | None = None) -> tuple[int, list[SegmentCount]]:
+        """The member total and :meth:`counts`, taken in the same (shared) evaluation."""
         segments = self.list_segments() if segments is None else list(segments)
-        total = self.total_members()
         parsed, problems = {}, {}
         for number, segment in enumerate(segments):
             try:
                 parsed[number] = self.checked(segment)
             except CriteriaError as exc:
                 problems[number] = exc.one_line()
-        found, refused = guarded.counts(self.evaluator, parsed)
+        answer = self._shared_counts(parsed)
+        total, found, refused = answer.value
         problems.update(refused)
-        return [SegmentCount(s, None, None, problems[n]) if n in problems
-                else SegmentCount(s, found[n], percent(found[n], total), criteria=parsed[n])
-                for n, s in enumerate(segments)]
+        return total, [SegmentCount(s, None, None, problems[n]) if n in problems
+                       else SegmentCount(s, found[n], percent(found[n], total),
+                                         criteria=parsed[n], as_of=answer.as_of)
+                       for n, s in enumerate(segments)]
+
+    def _shared_counts(self, parsed: dict[int, Criteria]):
+        """(total, counts, problems) of ``parsed``, asked once however many requests ask
+        at once (and kept SEGMENTS_COUNTS_MAX_AGE seconds in the host's cache)."""
+        evaluator = self.evaluator
+        question = repr((str(evaluator.session.get_bind().engine.url), evaluator.now,
+                         [(n, tree_of(t)) for n, t in parsed.items()]))
+        timeout = evaluator.timeout_ms / 1000 if evaluator.timeout_ms else None
+
+        def ask():
+            return (evaluator.total(), *guarded.counts(evaluator, parsed))
+        return self.shared.answer(question, ask, wait=timeout)
 
     def overlap(self, idents: Iterable[int | str]) -> Overlap:
         """Pairwise overlaps of segments, with the subsets and duplicates they reveal."""
@@ -335,7 +359,8 @@ class SegmentService:
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
         """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
         ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
-        stored = {ident: data for ident, data in self.session.execute(
+        # not dict(result): a Result has .keys(), so dict() would read it as a mapping
+        stored: dict[int, Any] = {ident: data for ident, data in self.session.execute(  # noqa: C416
             sa.select(Segment.id, Segment.criteria))}
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
@@ -391,7 +416,7 @@ class SegmentService:
                 raise ValidationError({"name": [f"a group named {name!r} exists already"]})
             position = self.session.scalar(
                 sa.select(sa.func.coalesce(sa.func.max(SegmentGroup.position), -1)))
-            group = SegmentGroup(name=name, position=position + 1)
+            group = SegmentGroup(name=name, position=(position or 0) + 1)
             self.session.add(group)
             if commit:
                 self._commit(name, what="group name")
@@ -442,7 +467,9 @@ class SegmentService:
         """Create the default segments that are missing; returns (created, skipped reasons)."""
         from .hooks import provider_results
 
-        created, skipped, failures = [], [], {}
+        created: list[Segment] = []
+        skipped: list[str] = []
+        failures: dict[str, str] = {}
         existing = set(self.session.scalars(sa.select(Segment.title)))
         for provider, definitions in provider_results(self.pm, "segments_default_segments",
                                                       failures, host=self.host):
@@ -525,7 +552,7 @@ class SegmentService:
         """Positions of the other segments written straight to the table: where a segment
         sits is not its content, so a neighbour's move never bumps its version (and never
         makes an edit of it, begun before the move, a 409)."""
-        table = Segment.__table__
+        table = table_of(Segment)
         for position, sibling in enumerate(siblings):
             if sibling is moved or sibling.position == position:
                 continue
@@ -576,7 +603,7 @@ def _name(value: Any, key: str) -> str:
 
 
 def _deadlock(exc: sa.exc.OperationalError) -> bool:
-    args = getattr(exc.orig, "args", ())
+    args: tuple = getattr(exc.orig, "args", ())
     return bool(args) and args[0] in MARIADB_DEADLOCK
 
 

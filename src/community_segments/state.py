@@ -20,9 +20,10 @@ from .config import SegmentsConfig
 from .evaluation import Evaluator
 from .host import Host
 from .members import MemberView
-from .registry import FieldRegistry
 from .query.values import Source
+from .registry import FieldRegistry
 from .service import SegmentService
+from .sharing import SharedCounts, host_cache
 from .suggest import Cache, ValueSuggester
 
 EXTENSION = "community_segments"
@@ -59,6 +60,7 @@ class SegmentsState:
     config: SegmentsConfig = field(default_factory=SegmentsConfig)
     is_authenticated: Callable[[], bool] = logged_in
     audiences: bool = False
+    shared: SharedCounts | None = field(default=None, repr=False)  # made at first use
     value_cache: Cache = field(default_factory=Cache)
     _evaluation_engine: Any = field(default=None, repr=False)
 
@@ -66,7 +68,14 @@ class SegmentsState:
         session = session or self.db.session
         evaluator = Evaluator(self.evaluation_session(), self.registry, self.view,
                               timeout_ms=self.config.statement_timeout_ms)
-        return SegmentService(session, evaluator, self.pm, self.host)
+        return SegmentService(session, evaluator, self.pm, self.host, self.shared_counts())
+
+    def shared_counts(self) -> SharedCounts:
+        """The app's single-flight table, and its cache (the host's) with a max age."""
+        if self.shared is None:
+            age = self.config.counts_max_age
+            self.shared = SharedCounts(age, host_cache(current_app) if age else None)
+        return self.shared
 
     def suggester(self) -> ValueSuggester:
         """Value suggestions over the member base, read where segments are read."""

@@ -7,6 +7,8 @@ are pooled). SQLite has no statement timeout: its queries run to the end.
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -47,5 +49,30 @@ def timed_out(exc: sa.exc.DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, "sqlstate", None) == PG_QUERY_CANCELED:
         return True
-    args = getattr(orig, "args", ())
+    args: tuple = getattr(orig, "args", ())
     return bool(args) and args[0] in MARIADB_INTERRUPTED
+
+
+class Deadline:
+    """One budget for a piece of work made of several queries and Python steps.
+
+    The overview runs SQL and then folds counts in Python; both share the statement
+    timeout, so a slow fold fails like a slow query instead of outliving the request.
+    """
+
+    def __init__(self, timeout_ms: int | None, what: str = "the segment overview"):
+        self.timeout_ms, self.what = timeout_ms, what
+        self.ends = None if not timeout_ms else time.monotonic() + timeout_ms / 1000
+
+    def remaining_ms(self) -> int | None:
+        """What is left for the next query (at least 1 ms; None: no timeout)."""
+        if self.ends is None:
+            return None
+        self.check()
+        return max(1, int((self.ends - time.monotonic()) * 1000))
+
+    def check(self) -> None:
+        if self.ends is not None and time.monotonic() >= self.ends:
+            seconds = (self.timeout_ms or 0) / 1000
+            raise QueryTimeout(f"{self.what} took longer than {seconds:g} s; "
+                               "simplify it or add an index", seconds=seconds)

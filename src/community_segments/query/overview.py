@@ -35,6 +35,18 @@ from .tree import Group, Node, Rule
 
 MAX_BITS = 60  # atoms per pass: masks are 64-bit integers on every database
 
+# Up to this many distinct conditions, members are counted per distinct mask and the
+# segments folded from those counts (at most 2**16 masks, whatever the members); past
+# it, each segment is counted in SQL over the one scan. Measured at 100k members
+# (docs/BENCHMARKS.md): at 11 conditions both take the same time, at 26 the fold is
+# 1.3-1.4x slower, at 58 2.5-3.6x (distinct masks grow toward one per member).
+FOLD_MAX_ATOMS = 16
+
+
+def count_in_sql(atoms: int) -> bool:
+    """Whether counting per segment in SQL beats folding masks for this many atoms."""
+    return atoms > min(FOLD_MAX_ATOMS, MAX_BITS)
+
 
 @dataclass(frozen=True)
 class Atom:
@@ -177,6 +189,79 @@ class MaskQuery:
         inner = query.subquery("masks")
         return sa.select(inner.c.mask, sa.func.count()).group_by(inner.c.mask)
 
+    def flag_table(self, atoms: Sequence[Atom]) -> tuple[sa.Subquery, list[sa.ColumnElement[bool]]]:
+        """Every atom computed once per member, as a fenced derived table of 0/1 columns.
+
+        Returns the table and, per atom, a strict (never NULL) condition on its columns.
+        ``OFFSET 0`` keeps each database from merging the table into the query over it,
+        which would copy every atom's SQL into each aggregate that reads it (PostgreSQL's
+        sub-query pull-up, SQLite's flattening, MariaDB's derived_merge).
+        """
+        if self.dialect == "sqlite":
+            joined, columns, tests = self._sqlite_flags(atoms)
+        else:
+            joined, flags = self.flags(atoms)
+            columns = [sa.case((flag, _number(1)), else_=_number(0)).label(f"a{i}")
+                       for i, flag in enumerate(flags)]
+            tests = [(f"a{i}", None) for i in range(len(flags))]
+        query = sa.select(*columns).select_from(joined) if columns else \
+            sa.select(_number(0).label("a")).select_from(joined)
+        if self.base is not None:
+            query = query.where(self.base)
+        table = query.offset(0).subquery("flags")
+        return table, [_flag_test(table.c[name], bit) for name, bit in tests]
+
+    def _sqlite_flags(self, atoms: Sequence[Atom]):
+        """Scalar atoms as 0/1 columns; each multi field as one packed column of its bits
+        (one correlated index probe per member and field, as :meth:`select` does)."""
+        columns: list = []
+        tests: list[tuple[str, int | None] | None] = [None] * len(atoms)
+        position = {atom: i for i, atom in enumerate(atoms)}
+        for i, atom in enumerate(atoms):
+            if self.registry[atom.field].type is not FieldType.MULTI:
+                columns.append(sa.case((self._scalar(atom), _number(1)),
+                                       else_=_number(0)).label(f"a{i}"))
+                tests[i] = (f"a{i}", None)
+        for number, (key, field_atoms) in enumerate(_by_multi_field(self.registry, atoms).items()):
+            for start in range(0, len(field_atoms), MAX_BITS):  # a mask holds 60 bits
+                chunk = field_atoms[start:start + MAX_BITS]
+                name = f"m{number}_{start}"
+                columns.append(_packed(self.registry[key], list(enumerate(chunk)),
+                                       self.member_id, self.now).label(name))
+                for bit, atom in enumerate(chunk):
+                    tests[position[atom]] = (name, bit)
+        return self.members, columns, tests
+
+    def select_counts(self, atoms: Sequence[Atom], formulas: Sequence[Formula]) -> sa.Select:
+        """One row: members matching each formula, counted in SQL over one scan."""
+        table, tests = self.flag_table(atoms)
+        counts = [self._count_where(as_sql(f, tests, strict=True)) for f in formulas]
+        return sa.select(*counts).select_from(table) if counts else sa.select(_number(0))
+
+    def select_pairs(self, atoms: Sequence[Atom], formulas: Sequence[Formula],
+                     pairs: Sequence[tuple[int, int]]) -> sa.Select:
+        """One row: members matching formulas i and j for each ``(i, j)`` of ``pairs``.
+
+        Each formula is decided once per member in a second fenced table of 0/1 columns,
+        so a pair costs one comparison per member, not its two formulas again. Databases
+        cap the columns of a row (SQLite 2000, PostgreSQL 1664): see :func:`pair_chunks`.
+        """
+        table, tests = self.flag_table(atoms)
+        segments = sa.select(*(sa.case((as_sql(f, tests, strict=True), _number(1)),
+                                       else_=_number(0)).label(f"s{i}")
+                               for i, f in enumerate(formulas)))
+        inner = segments.select_from(table).offset(0).subquery("segments")
+        one = [inner.c[f"s{i}"] == 1 for i in range(len(formulas))]
+        counts = [self._count_where(one[i] if i == j else sa.and_(one[i], one[j]))
+                  for i, j in pairs]
+        return sa.select(*counts).select_from(inner)
+
+    def _count_where(self, condition: sa.ColumnElement[bool]):
+        if self.dialect == "postgresql":
+            return sa.func.count().filter(condition)
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, _number(1)), else_=_number(0))),
+                                _number(0))
+
     def flags(self, atoms: Sequence[Atom]):
         """The FROM clause (members + a derived table per multi atom) and a flag per atom."""
         joined, flags = self.members, []
@@ -243,6 +328,22 @@ def _packed(field: FilterField, bits: list[tuple[int, Atom]], member_id, now: da
     return sa.func.coalesce(query.scalar_subquery(), _number(0))
 
 
+PAIRS_PER_SCAN = 1000  # aggregates in one row, under every database's column limit
+
+
+def pair_chunks(size: int) -> list[list[tuple[int, int]]]:
+    """Every pair ``i <= j`` of ``size`` formulas, in chunks of one scan each."""
+    pairs = [(i, j) for i in range(size) for j in range(i, size)]
+    return [pairs[n:n + PAIRS_PER_SCAN] for n in range(0, len(pairs), PAIRS_PER_SCAN)]
+
+
+def _flag_test(column, bit: int | None) -> sa.ColumnElement[bool]:
+    """A 0/1 column is 1, or bit ``bit`` of a packed column is set."""
+    if bit is None:
+        return column == _number(1)
+    return column.op("&")(_number(1 << bit)) != _number(0)
+
+
 def _bit(condition, bit: int):
     return sa.case((condition, _number(1 << bit)), else_=_number(0))
 
@@ -252,36 +353,60 @@ def _number(value: int):
     return sa.literal_column(str(value), sa.BigInteger)
 
 
-def fold_counts(formulas: Sequence[Formula], masks: Counter) -> list[int]:
+# How many masks the folds handle between two looks at the clock
+CHECK_EVERY = 64
+
+
+def _never() -> None:
+    pass
+
+
+def _checked(items: Iterable, check: Callable[[], None]):
+    """``items``, calling ``check`` (which raises past a deadline) every CHECK_EVERY items."""
+    for number, item in enumerate(items):
+        if number % CHECK_EVERY == 0:
+            check()
+        yield item
+
+
+def fold_counts(formulas: Sequence[Formula], masks: Counter,
+                check: Callable[[], None] = _never) -> list[int]:
     """Members matching each formula, from member counts per mask."""
-    return [sum(n for projection, n in _project(f, masks).items() if evaluate(f, projection))
-            for f in formulas]
+    found = []
+    for f in formulas:
+        projected = _project(f, masks, check)
+        found.append(sum(n for projection, n in _checked(projected.items(), check)
+                         if evaluate(f, projection)))
+    return found
 
 
-def fold_overlap(formulas: Sequence[Formula], masks: Counter) -> list[list[int]]:
+def fold_overlap(formulas: Sequence[Formula], masks: Counter,
+                 check: Callable[[], None] = _never) -> list[list[int]]:
     """``matrix[i][j]``: members matching both formulas i and j."""
-    truths = [_truth_table(f, masks) for f in formulas]
+    truths = [_truth_table(f, masks, check) for f in formulas]
     members_by_set: Counter = Counter()
-    for mask, n in masks.items():
+    for mask, n in _checked(masks.items(), check):
         members_by_set[tuple(i for i, (bits, table) in enumerate(truths) if table[mask & bits])] += n
     matrix = [[0] * len(formulas) for _ in formulas]
-    for segments, n in members_by_set.items():
+    for segments, n in _checked(members_by_set.items(), check):
         for i in segments:
             for j in segments:
                 matrix[i][j] += n
     return matrix
 
 
-def _project(formula: Formula, masks: Counter) -> Counter:
+def _project(formula: Formula, masks: Counter, check: Callable[[], None] = _never) -> Counter:
     bits, projected = bits_of(formula), Counter[int]()
-    for mask, n in masks.items():
+    for mask, n in _checked(masks.items(), check):
         projected[mask & bits] += n
     return projected
 
 
-def _truth_table(formula: Formula, masks: Counter) -> tuple[int, dict[int, bool]]:
+def _truth_table(formula: Formula, masks: Counter,
+                 check: Callable[[], None] = _never) -> tuple[int, dict[int, bool]]:
     bits = bits_of(formula)
-    return bits, {p: evaluate(formula, p) for p in {mask & bits for mask in masks}}
+    projections = {mask & bits for mask in masks}
+    return bits, {p: evaluate(formula, p) for p in _checked(projections, check)}
 
 
 def remap(formula: Formula, bit: Callable[[int], int]) -> Formula:
@@ -297,14 +422,15 @@ def atoms_of(formula: Formula) -> set[int]:
     return set().union(*(atoms_of(part) for part in formula.parts))
 
 
-def as_sql(formula: Formula, flags: Sequence[sa.ColumnElement[bool]]) -> sa.ColumnElement[bool]:
-    """The formula as one SQL condition over strict (never NULL) atom flags."""
+def as_sql(formula: Formula, flags: Sequence[sa.ColumnElement[bool]],
+           strict: bool = False) -> sa.ColumnElement[bool]:
+    """The formula as one SQL condition over the atom flags (``strict``: never NULL)."""
     if isinstance(formula, Test):
-        flag = sa.func.coalesce(flags[formula.bit], sa.false())
+        flag = flags[formula.bit] if strict else sa.func.coalesce(flags[formula.bit], sa.false())
         return flag if formula.truth else sa.not_(flag)
     if not formula.parts:  # an empty "any" is the negation of an empty "all"
         return sa.true() if formula.match == "all" else sa.false()
-    parts = [as_sql(part, flags) for part in formula.parts]
+    parts = [as_sql(part, flags, strict) for part in formula.parts]
     return sa.and_(*parts) if formula.match == "all" else sa.or_(*parts)
 
 

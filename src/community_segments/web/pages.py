@@ -6,20 +6,30 @@ drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and
 
 from __future__ import annotations
 
-
 from flask import (
-    Blueprint, abort, flash, jsonify, redirect, render_template, request,
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
     url_for,
 )
 
 from ..errors import (
-    Conflict, CriteriaError, EvaluationError, InUse, NotFound, QueryTimeout, ValidationError,
+    Conflict,
+    CriteriaError,
+    EvaluationError,
+    InUse,
+    NotFound,
+    QueryTimeout,
+    ValidationError,
 )
 from ..inputs import id_list, is_number, optional_int, percent
 from ..query.criteria import Criteria, parse
 from ..state import get_state
-from . import forms
-from . import display
+from . import display, forms
 from .export import csv_download
 
 pages = Blueprint("pages", __name__)
@@ -33,7 +43,7 @@ def _layout():
 def _url(**changes) -> str:
     """This page's URL with some query arguments changed (sorting, paging)."""
     args = {**request.args.to_dict(), **(request.view_args or {}), **changes}
-    return url_for(request.endpoint, **args)
+    return url_for(request.endpoint or "", **args)
 
 
 display.register_filters(pages)
@@ -92,14 +102,17 @@ def overview():
 def _overview_context() -> dict:
     service = _service()
     groups = service.list_groups()
-    by_group = {group.id: [] for group in groups}
-    ungrouped = []
-    for item in service.counts():
+    by_group: dict[int | None, list] = {group.id: [] for group in groups}
+    ungrouped: list = []
+    total, counts = service.overview()  # one shared evaluation gives the total too
+    for item in counts:
         by_group.get(item.segment.group_id, ungrouped).append(item)
     query = request.args.get("q", "").strip()
     items = [item for group in by_group.values() for item in group] + ungrouped
     return {"groups": groups, "by_group": by_group, "ungrouped": ungrouped,
-            "total": service.total_members(), "errors": None, "query": query,
+            "total": total, "errors": None, "query": query,
+            "as_of": next((item.as_of for item in counts if item.as_of), None),
+            "max_age": get_state().config.counts_max_age,
             "group_totals": display.group_totals(service, by_group),
             "segments_count": len(items),
             "found": sum(query.lower() in item.segment.title.lower() for item in items),

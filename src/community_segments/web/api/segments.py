@@ -150,10 +150,11 @@ def export_segment(segment_id: int):
 @apidoc("Member count and share of every segment, and the member total", "segments",
         responses={200: schemas.Overview})
 def overview():
-    svc = service()
+    total, counts = service().overview()
     items = [{"id": c.segment.id, "title": c.segment.title, "group_id": c.segment.group_id,
-              "count": c.count, "percent": c.percent, "error": c.error} for c in svc.counts()]
-    return dump(schemas.Overview, {"total_members": svc.total_members(), "segments": items})
+              "count": c.count, "percent": c.percent, "error": c.error, "as_of": c.as_of}
+             for c in counts]
+    return dump(schemas.Overview, {"total_members": total, "segments": items})
 
 
 @api.get("/overlap")

@@ -1,0 +1,103 @@
+"""Counts shared between requests: one evaluation in flight per question, per process,
+and optionally a short-lived copy in the host's cache.
+
+Fifty admins opening the overview at once ask the same question; the first request runs
+it and the others wait for its answer instead of scanning the members 49 more times.
+With ``SEGMENTS_COUNTS_MAX_AGE`` > 0 the answer is also kept that many seconds in the
+host's Flask-Caching cache (FlaskBB has one; shared between its worker processes when
+it is Redis), and the page says how old each number is. The default, 0, is live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import QueryTimeout
+
+PREFIX = "community_segments:counts:"
+
+
+@dataclass
+class _Call:
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
+
+
+class SingleFlight:
+    """``run(key, fn)``: concurrent callers with the same key share one call of ``fn``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[str, _Call] = {}
+
+    def run(self, key: str, fn: Callable[[], Any], wait: float | None = None) -> Any:
+        with self._lock:
+            call = self._calls.get(key)
+            leader = call is None
+            if call is None:
+                call = self._calls[key] = _Call()
+        if not leader:
+            return self._follow(call, wait)
+        try:
+            call.value = fn()
+        except BaseException as exc:
+            call.error = exc
+            raise
+        finally:
+            with self._lock:
+                del self._calls[key]
+            call.done.set()
+        return call.value
+
+    @staticmethod
+    def _follow(call: _Call, wait: float | None) -> Any:
+        if not call.done.wait(wait):
+            raise QueryTimeout(f"the segment overview took longer than {wait:g} s; "
+                               "simplify it or add an index", seconds=wait)
+        if call.error is not None:
+            raise call.error
+        return call.value
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: Any
+    as_of: datetime  # when the database was asked
+    cached: bool = False
+
+
+@dataclass
+class SharedCounts:
+    """One per app: the single-flight table, and the cache when ``max_age`` is set."""
+
+    max_age: int = 0
+    cache: Any = None  # a Flask-Caching backend (``get``/``set(key, value, timeout)``)
+    flights: SingleFlight = field(default_factory=SingleFlight)
+
+    def answer(self, question: str, compute: Callable[[], Any],
+               wait: float | None = None) -> Answer:
+        key = PREFIX + hashlib.sha256(question.encode()).hexdigest()
+        if self.max_age and self.cache is not None:
+            found = self.cache.get(key)
+            if found is not None:
+                value, as_of = found
+                return Answer(value, as_of, cached=True)
+        answer = self.flights.run(key, lambda: Answer(compute(), datetime.now(UTC)), wait)
+        if self.max_age and self.cache is not None:
+            self.cache.set(key, (answer.value, answer.as_of), timeout=self.max_age)
+        return answer
+
+
+def host_cache(app) -> Any:
+    """The app's Flask-Caching backend, if it has one (FlaskBB does)."""
+    caches = app.extensions.get("cache") or {}
+    return next(iter(caches.values()), None) if isinstance(caches, dict) else None

@@ -1,0 +1,130 @@
+"""Identical overview evaluations in flight share one query; the optional cache (issue 15)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from community_segments.config import SegmentsConfig
+from community_segments.errors import QueryTimeout
+from community_segments.sharing import SharedCounts, SingleFlight
+
+
+def test_concurrent_callers_share_one_call():
+    flight, calls, gate = SingleFlight(), [], threading.Event()
+
+    def slow():
+        calls.append(1)
+        gate.wait(5)
+        return 42
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(flight.run("k", slow)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    while len(flight) == 0:
+        time.sleep(0.01)
+    time.sleep(0.2)  # let the followers reach their wait
+    gate.set()
+    for thread in threads:
+        thread.join(5)
+    assert results == [42] * 8 and calls == [1]
+    assert len(flight) == 0  # nothing left in flight: the next call runs again
+    assert flight.run("k", lambda: 7) == 7
+
+
+def test_followers_get_the_leaders_error_and_a_waiting_limit():
+    flight, gate = SingleFlight(), threading.Event()
+
+    def failing():
+        gate.wait(5)
+        raise QueryTimeout("the segment overview took longer than 1 s", seconds=1)
+    errors = []
+
+    def call(wait=None):
+        try:
+            flight.run("k", failing, wait)
+        except QueryTimeout as exc:
+            errors.append(str(exc))
+    leader = threading.Thread(target=call)
+    leader.start()
+    while len(flight) == 0:
+        time.sleep(0.01)
+    with pytest.raises(QueryTimeout, match="took longer than 0.1 s"):
+        flight.run("k", failing, 0.1)
+    follower = threading.Thread(target=call)
+    follower.start()
+    time.sleep(0.1)
+    gate.set()
+    leader.join(5), follower.join(5)
+    assert len(errors) == 2 and all("1 s" in e for e in errors)
+
+
+class DictCache:
+    """The Flask-Caching backend interface the sharing uses, kept in a dict."""
+
+    def __init__(self):
+        self.data, self.timeouts = {}, []
+
+    def get(self, key):
+        return self.data.get(key)
+
+    def set(self, key, value, timeout=None):
+        self.timeouts.append(timeout)
+        self.data[key] = value
+
+
+def test_the_cache_serves_a_counted_answer_with_its_time():
+    cache = DictCache()
+    shared, calls = SharedCounts(30, cache), []
+    first = shared.answer("q", lambda: calls.append(1) or [1, 2])
+    second = shared.answer("q", lambda: calls.append(1) or [9, 9])
+    assert calls == [1] and second.value == [1, 2] and second.cached and not first.cached
+    assert second.as_of == first.as_of and cache.timeouts == [30]
+    live = SharedCounts(0, cache)
+    assert live.answer("q", lambda: [3]).value == [3]  # max age 0: always live
+
+
+def test_service_counts_are_shared_and_say_when_they_were_taken(service, monkeypatch):
+    service.create("Registered", {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
+    service.shared = SharedCounts(60, DictCache())
+    first = service.counts()
+    calls = []
+    monkeypatch.setattr(service.evaluator, "counts", lambda trees: calls.append(1) or [0])
+    again = service.counts()
+    assert calls == [] and again[0].count == first[0].count > 0
+    assert again[0].as_of == first[0].as_of is not None
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, "10", True])
+def test_counts_max_age_must_be_whole_seconds(value):
+    with pytest.raises(ValueError, match="SEGMENTS_COUNTS_MAX_AGE"):
+        SegmentsConfig.load({"SEGMENTS_COUNTS_MAX_AGE": value})
+
+
+def test_counts_max_age_defaults_to_live():
+    assert SegmentsConfig.load({}).counts_max_age == 0
+    assert SegmentsConfig.load({"SEGMENTS_COUNTS_MAX_AGE": 15}).counts_max_age == 15
+
+
+def test_the_overview_says_how_fresh_cached_counts_are(app, service):
+    from community_segments.extension import get_state
+    service.create("Registered", {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
+    state = get_state(app)
+    state.shared = SharedCounts(60, DictCache())
+    state.config = SegmentsConfig.load({"SEGMENTS_COUNTS_MAX_AGE": 60})
+    client = app.test_client()
+    from community_segments.demo.models import db
+    from community_segments.demo.seed import ensure_admin
+    from tests.demo_client import log_in
+    ensure_admin(db.session)
+    db.session.commit()
+    log_in(client, "admin", "admin")
+    html = client.get(state.config.url_prefix + "/").get_data(as_text=True)
+    assert "Counts as of" in html and "kept up to 60 s" in html
+    body = client.get(state.config.url_prefix + "/api/overview").get_json()
+    assert body["segments"][0]["as_of"]
