@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test venv demo-venv clean
+.PHONY: demo test lint venv demo-venv clean
 
 $(VENV)/bin/python:
 	@python=$$(scripts/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -26,8 +26,12 @@ venv: $(VENV)/.installed
 demo: demo-venv  ## build the venv (package only), seed the demo community (SQLite) and serve it
 	$(VENV)/bin/community-segments demo $(DEMO_ARGS)
 
-test: venv  ## build the venv with test extras and run the whole suite
+test: lint  ## build the venv with test extras, lint, and run the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv  ## ruff and mypy (configured in pyproject.toml)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .cache build dist src/*.egg-info

@@ -162,7 +162,7 @@ class Browser:
             self.refresh_token()
 
     def refresh_token(self) -> None:
-        status, body = self.send(Call("GET", "/login"))
+        _status, body = self.send(Call("GET", "/login"))
         found = re.search(r'name="csrf_token" value="([^"]+)"', body)
         self.token = found.group(1) if found else ""
 

@@ -250,7 +250,7 @@ class Fuzzer:
 
     def _title(self) -> Any:
         rng = self.rng
-        roll = rng.random()
+        rng.random()
         if rng.random() < 0.6:
             return f"Fuzz {rng.randrange(10**6)} {rng.choice(NASTY_TEXT)}"
         return self.scalar()

@@ -70,7 +70,6 @@ def create_segments(service) -> list:
 
 
 def delete_segments(service) -> None:
-    from community_segments.models import Segment
     service.session.rollback()
     for segment in reversed(service.list_segments()):
         if segment.title.startswith(PREFIX):

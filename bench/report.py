@@ -29,7 +29,7 @@ def _summary(records) -> str:
         o, x, s = r["overview"], r["overlap"], r.get("streams", {})
         ours = o["one pass (ours)"]
         rows.append(
-            f"| {r['members']:,} | {r['db']} | {ours / o.get('floor: one hand-written scan', o.get('floor: distinct conditions once')):.2f}x "
+            f"| {r['members']:,} | {r['db']} | {ours / o.get('floor: one hand-written scan', o.get('floor: distinct conditions once')):.2f}x "  # noqa: E501
             f"| {o['one query per segment'] / ours:.1f}x "
             f"| {x['matrix (ours)'] / x['overview (ours)']:.2f}x "
             f"| {_mb(s, 'export')} | {_mb(s, 'recipients')} |")
@@ -40,7 +40,7 @@ def _refresh(records) -> str:
     """The membership refresh (bench/refresh.py) against one overview, in the same rounds."""
     rows = ["## Membership refresh (`bench/refresh.py`; target: at most ~2x one overview)", "",
             "| members | database | refresh s | overview s | refresh / overview | "
-            "tracemalloc peak MB | RSS growth MB | largest segment: members, stored KB | command; when; load |",
+            "tracemalloc peak MB | RSS growth MB | largest segment: members, stored KB | command; when; load |",  # noqa: E501
             "|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         if "refresh" not in r:

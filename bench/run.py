@@ -24,8 +24,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
 from bench.data import community_url  # noqa: E402
-from bench.segments import SEGMENTS  # noqa: E402
 from bench.floor import floor_query  # noqa: E402
+from bench.segments import SEGMENTS  # noqa: E402
 
 RESULTS = HERE / "results"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -126,7 +126,7 @@ def probe(url: str, kind: str) -> dict:
         next(iter(service.stream_members(everyone, columns=columns)))
         before = _status("VmRSS")
         started, rows = time.perf_counter(), 0
-        sink = csv.writer(open(os.devnull, "w"))
+        sink = csv.writer(open(os.devnull, "w"))  # noqa: SIM115
         for member in service.stream_members(everyone, batch_size=1000, columns=columns):
             rows += 1
             if kind == "export":

@@ -6,7 +6,12 @@ The others share conditions with the defaults and with each other, as real ones 
 from __future__ import annotations
 
 from community_segments.demo.fields import (
-    EMPLOYEE, EXAMPLE_SEGMENTS, FLYWHEEL_SEGMENTS, REGISTERED, _all, _rule,
+    EMPLOYEE,
+    EXAMPLE_SEGMENTS,
+    FLYWHEEL_SEGMENTS,
+    REGISTERED,
+    _all,
+    _rule,
 )
 
 EUROPE = ["GB", "DE", "FR", "NL", "ES", "SE", "IT", "PL"]

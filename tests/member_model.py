@@ -16,8 +16,8 @@ from community_segments.errors import CriteriaError
 from community_segments.fields import FilterField, Lookup, Related
 from community_segments.hooks.segments import SEGMENT_FIELD
 from community_segments.query.compiler import Compiler
-from community_segments.query.references import BrokenReference
 from community_segments.query.parse import parse_criteria
+from community_segments.query.references import BrokenReference
 from community_segments.registry import FieldRegistry
 from community_segments.types import UTCDateTime
 

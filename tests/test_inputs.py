@@ -11,7 +11,15 @@ import sqlalchemy as sa
 from community_segments import FilterField, SegmentsConfig
 from community_segments.errors import CriteriaError, ValidationError
 from community_segments.inputs import (
-    MAX_ID, BadJSON, as_id, check_page, check_sort, id_list, load_json, page_number, percent,
+    MAX_ID,
+    BadJSON,
+    as_id,
+    check_page,
+    check_sort,
+    id_list,
+    load_json,
+    page_number,
+    percent,
 )
 from community_segments.query.criteria import Criteria, parse, parse_text
 from community_segments.registry import FieldRegistry

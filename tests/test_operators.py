@@ -11,16 +11,23 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from community_segments.errors import CriteriaError
 from community_segments.query import operators, overview
 from community_segments.query.compiler import Compiler
 from community_segments.query.operators import BY_TYPE
 from community_segments.query.parse import parse_criteria
 from community_segments.query.tree import Rule
 
-from community_segments.errors import CriteriaError
-
 from .member_model import (
-    EVERYONE, NOW, fill, lookup_registry, matching, members, metadata, registry, resolver,
+    EVERYONE,
+    NOW,
+    fill,
+    lookup_registry,
+    matching,
+    members,
+    metadata,
+    registry,
+    resolver,
 )
 
 

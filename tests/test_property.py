@@ -177,7 +177,7 @@ def _with_references(base_trees):
         i: base if i == 1 else {"match": match, "rules": [base, {
             "field": "segment", "op": op,
             "value": sorted({1 + (bits >> k) % (i - 1) for k in range(3)})}]}
-        for i, (base, (match, op, bits)) in enumerate(zip(base_trees, picks), start=1)})
+        for i, (base, (match, op, bits)) in enumerate(zip(base_trees, picks), start=1)})  # noqa: B905
 
 
 segment_sets = st.lists(trees, min_size=1, max_size=4).flatmap(_with_references)

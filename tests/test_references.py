@@ -63,7 +63,7 @@ def test_cycle_refused_on_save_with_its_path(service):
 
 
 def test_reference_to_a_missing_segment_is_refused_on_save(service):
-    with pytest.raises(CriteriaError, match=r"rules\[0\]\.value: no segment with id 4242"):
+    with pytest.raises(CriteriaError, match=r"rules\[0\]\.value: segment 4242 does not exist"):
         service.create("Ghost", ref("in", 4242))
     assert service.session.scalar(sa.select(sa.func.count()).select_from(Segment)) == 0
 
@@ -157,7 +157,7 @@ def test_api_takes_and_returns_ids_refuses_cycles_and_deletes_in_use(client):
     used = call(client, "GET", f"/segments/{base['id']}").get_json()["used_by"]
     assert used == {"segments": [{"id": on_base["id"], "title": "On base"}], "campaigns": []}
     missing = call(client, "POST", "/segments", {"title": "Ghost", "criteria": ref("in", 999)})
-    assert missing.status_code == 422 and "no segment with id 999" in missing.get_json()["message"]
+    assert missing.status_code == 422 and "segment 999 does not exist" in missing.get_json()["message"]
     bad = call(client, "POST", "/count", {"criteria": ref("in", "x")})
     assert bad.status_code == 422 and "'x' is not a segment id" in bad.get_json()["message"]
 
@@ -194,7 +194,7 @@ def test_cli_delete_in_use_exits_non_zero_naming_referrers(tmp_path):
     assert "On base" in result.output and result.output.count("\n") == 1
     result = runner.invoke(args=["segments", "create", "--title", "Loop", "--criteria",
                                  json.dumps(ref("in", 4242))])
-    assert result.exit_code != 0 and "no segment with id 4242" in result.output
+    assert result.exit_code != 0 and "segment 4242 does not exist" in result.output
     result = runner.invoke(args=["segments", "count", "--criteria", json.dumps(ref("not_in", base_id))])
     assert result.exit_code == 0 and int(result.output) >= 0
     with app.app_context():

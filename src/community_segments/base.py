@@ -6,6 +6,8 @@ it without importing the others.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
@@ -19,3 +21,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def table_of(model: Any) -> sa.Table:
+    """A model's table, typed as one (``__table__`` is declared as any FROM clause)."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table

@@ -35,7 +35,7 @@ def friendly(command):
             return command(*args, **kwargs)
         except SegmentsError as exc:
             raise click.ClickException(str(exc).replace("\n", " ")) from None
-        except sa.exc.DBAPIError as exc:
+        except sa.exc.DBAPIError:
             state = _state()
             problem = migrate.schema_problem(state.db, state.host.name)
             if problem is None:
@@ -207,6 +207,82 @@ def seed_defaults_command():
     for reason in skipped:
         click.echo(f"Skipped {reason}", err=True)
     click.echo(f"{len(created)} default segments created")
+
+
+# -- one member ----------------------------------------------------------------------------
+
+def _insight():
+    from .insight import MemberInsight
+    return MemberInsight(_service())
+
+
+@segments_cli.command("explain")
+@click.argument("segment")
+@click.argument("member")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+@friendly
+def explain_command(segment, member, as_json):
+    """Whether MEMBER (id or exact username) is in SEGMENT (id or exact title), and why:
+    every rule marked, with the member's value(s). Exits 0 either way."""
+    from .insight import explained_json
+    data = explained_json(_insight().explain(segment, member), _state().registry)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    who = data["member"]
+    click.echo(f"Segment: {data['segment']['title']} (id {data['segment']['id']})")
+    click.echo(f"Member: {who['username']} (id {who['id']}, {who['email'] or 'no email'})")
+    if data["error"]:
+        click.echo(f"The segment is broken: {data['error']}")
+    else:
+        for line in _tree_lines(data["tree"]):
+            click.echo(line)
+        if not data["in_member_base"]:
+            click.echo("This user is outside the member base, so in no segment.")
+    click.echo(f"{member} is {'in' if data['in_segment'] else 'not in'} {segment}")
+
+
+def _tree_lines(node: dict, depth: int = 0) -> list[str]:
+    box, pad = "[x]" if node["matched"] else "[ ]", "    " * depth
+    if node["kind"] == "group":
+        head = "all of" if node["match"] == "all" else "any of"
+        if not node["rules"]:
+            head = "no rules: every member"
+        lines = [f"{pad}{box} {head}"]
+        for child in node["rules"]:
+            lines += _tree_lines(child, depth + 1)
+        return lines
+    detail = f"member: {_shown(node['member_value'])}"
+    if node["cutoff"]:
+        detail += f"; cut-off {node['cutoff']}"
+    return [f"{pad}{box} {node['sentence']}  ({detail})"]
+
+
+def _shown(value) -> str:
+    if value is None or value == []:
+        return "empty"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+
+
+@segments_cli.command("memberships")
+@click.argument("member")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+@friendly
+def memberships_command(member, as_json):
+    """The segments MEMBER (id or exact username) is in, one title a line."""
+    _, found = _insight().memberships(member)
+    rows = [{"id": m.segment.id, "title": m.segment.title} for m in found if m.member]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(row["title"])
+    for broken in (m for m in found if m.error):
+        click.echo(f"Skipped broken segment {broken.segment.title!r}: {broken.error}", err=True)
 
 
 from .history.cli import register as _register_history  # noqa: E402  (refresh, history)

@@ -87,7 +87,7 @@ class Evaluator:
 
     def members(self, criteria: Parsed, page: int = 1, per_page: int = 50,
                 sort: str = "username", direction: str = "asc") -> Page:
-        check_sort(sort, direction, self.view.sortable)
+        check_sort(sort, direction, self.view.sortable or ())
         check_page(page, per_page)
         condition = self.condition(criteria)
         column = self.view.columns[sort]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.expression import ColumnElement, FromClause
@@ -131,7 +131,7 @@ class FilterField:
     label: str
     type: FieldType
     category: str = "Profile"
-    column: ColumnElement | None = None
+    column: Any = None  # an SQL expression or an ORM attribute (``User.email``)
     related: Related | None = None
     lookup: Lookup | None = None
     choices: Choices | None = None
@@ -139,7 +139,15 @@ class FilterField:
     description: str = ""
     provider: str = field(default="", compare=False)
 
-    def __post_init__(self):
+    if TYPE_CHECKING:  # the generated __init__, as type checkers should see it: type="text" is fine
+        def __init__(self, *, key: str, label: str, type: FieldType | str,
+                     category: str = "Profile", column: Any = None,
+                     related: Related | None = None, lookup: Lookup | None = None,
+                     choices: Choices | None = None,
+                     choice_labels: Mapping[str, str] | None = None,
+                     description: str = "", provider: str = "") -> None: ...
+
+    def __post_init__(self) -> None:
         object.__setattr__(self, "type", FieldType(self.type))
         if self.type is FieldType.SEGMENT:
             pass  # inlined from the referenced segments' criteria, no column of its own

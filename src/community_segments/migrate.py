@@ -79,7 +79,9 @@ def current(bind: Engine | Connection) -> tuple[str, ...]:
 
 
 def head() -> str:
-    return _script().get_current_head()
+    found = _script().get_current_head()
+    assert found is not None, "the migrations folder has no revision"
+    return found
 
 
 def missing_tables(bind: Engine | Connection) -> list[str]:

@@ -165,7 +165,7 @@ class Field(Schema):
 
 
 class FieldList(Schema):
-    fields = fields.List(fields.Nested(Field))
+    fields = fields.List(fields.Nested(Field))  # type: ignore[assignment]  # the key is 'fields'
 
 
 class SegmentRef(Schema):

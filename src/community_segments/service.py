@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import guarded, signals, text
+from .base import table_of
 from .errors import Conflict, CriteriaError, InUse, MissingGroup, NotFound, ValidationError
 from .evaluation import Evaluator, Page, tree_of
 from .inputs import as_id, percent
@@ -230,7 +231,7 @@ class SegmentService:
         """(total, counts, problems) of ``parsed``, asked once however many requests ask
         at once (and kept SEGMENTS_COUNTS_MAX_AGE seconds in the host's cache)."""
         evaluator = self.evaluator
-        question = repr((str(evaluator.session.get_bind().url), evaluator.now,
+        question = repr((str(evaluator.session.get_bind().engine.url), evaluator.now,
                          [(n, tree_of(t)) for n, t in parsed.items()]))
         timeout = evaluator.timeout_ms / 1000 if evaluator.timeout_ms else None
 
@@ -358,11 +359,12 @@ class SegmentService:
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
         """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
         ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
-        stored = {ident: data for ident, data in self.session.execute(
+        # not dict(result): a Result has .keys(), so dict() would read it as a mapping
+        stored: dict[int, Any] = {ident: data for ident, data in self.session.execute(  # noqa: C416
             sa.select(Segment.id, Segment.criteria))}
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
-                raise CriteriaError({f"{path}.value": [f"no segment with id {ident}"]})
+                raise CriteriaError({f"{path}.value": [f"segment {ident} does not exist (deleted?)"]})
         if own_id is None:
             return  # a new segment: nothing refers to it yet
         stored.pop(own_id, None)
@@ -414,7 +416,7 @@ class SegmentService:
                 raise ValidationError({"name": [f"a group named {name!r} exists already"]})
             position = self.session.scalar(
                 sa.select(sa.func.coalesce(sa.func.max(SegmentGroup.position), -1)))
-            group = SegmentGroup(name=name, position=position + 1)
+            group = SegmentGroup(name=name, position=(position or 0) + 1)
             self.session.add(group)
             if commit:
                 self._commit(name, what="group name")
@@ -465,7 +467,9 @@ class SegmentService:
         """Create the default segments that are missing; returns (created, skipped reasons)."""
         from .hooks import provider_results
 
-        created, skipped, failures = [], [], {}
+        created: list[Segment] = []
+        skipped: list[str] = []
+        failures: dict[str, str] = {}
         existing = set(self.session.scalars(sa.select(Segment.title)))
         for provider, definitions in provider_results(self.pm, "segments_default_segments",
                                                       failures, host=self.host):
@@ -548,7 +552,7 @@ class SegmentService:
         """Positions of the other segments written straight to the table: where a segment
         sits is not its content, so a neighbour's move never bumps its version (and never
         makes an edit of it, begun before the move, a 409)."""
-        table = Segment.__table__
+        table = table_of(Segment)
         for position, sibling in enumerate(siblings):
             if sibling is moved or sibling.position == position:
                 continue
@@ -599,7 +603,7 @@ def _name(value: Any, key: str) -> str:
 
 
 def _deadlock(exc: sa.exc.OperationalError) -> bool:
-    args = getattr(exc.orig, "args", ())
+    args: tuple = getattr(exc.orig, "args", ())
     return bool(args) and args[0] in MARIADB_DEADLOCK
 
 

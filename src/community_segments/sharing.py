@@ -40,7 +40,7 @@ class SingleFlight:
         with self._lock:
             call = self._calls.get(key)
             leader = call is None
-            if leader:
+            if call is None:
                 call = self._calls[key] = _Call()
         if not leader:
             return self._follow(call, wait)

@@ -20,8 +20,8 @@ from .config import SegmentsConfig
 from .evaluation import Evaluator
 from .host import Host
 from .members import MemberView
-from .registry import FieldRegistry
 from .query.values import Source
+from .registry import FieldRegistry
 from .service import SegmentService
 from .sharing import SharedCounts, host_cache
 from .suggest import Cache, ValueSuggester

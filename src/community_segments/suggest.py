@@ -18,6 +18,7 @@ from . import timeouts
 from .errors import NotFound, ValidationError
 from .fields import FieldType, FilterField
 from .query.values import SUGGESTABLE, Source, ValueCount, id_windows, in_windows, merge, values_query
+from .registry import FieldRegistry
 
 MAX_LIMIT = 100
 MAX_TYPED = 200
@@ -59,7 +60,7 @@ class Cache:
 @dataclass
 class ValueSuggester:
     session: sa.orm.Session
-    registry: object
+    registry: FieldRegistry
     source: Source
     cache: Cache | None = None
     exact_up_to: int = EXACT_UP_TO

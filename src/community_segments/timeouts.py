@@ -49,7 +49,7 @@ def timed_out(exc: sa.exc.DBAPIError) -> bool:
     orig = exc.orig
     if getattr(orig, "sqlstate", None) == PG_QUERY_CANCELED:
         return True
-    args = getattr(orig, "args", ())
+    args: tuple = getattr(orig, "args", ())
     return bool(args) and args[0] in MARIADB_INTERRUPTED
 
 
@@ -73,5 +73,6 @@ class Deadline:
 
     def check(self) -> None:
         if self.ends is not None and time.monotonic() >= self.ends:
-            raise QueryTimeout(f"{self.what} took longer than {self.timeout_ms / 1000:g} s; "
-                               "simplify it or add an index", seconds=self.timeout_ms / 1000)
+            seconds = (self.timeout_ms or 0) / 1000
+            raise QueryTimeout(f"{self.what} took longer than {seconds:g} s; "
+                               "simplify it or add an index", seconds=seconds)

@@ -8,7 +8,7 @@ from community_segments.demo.app import create_app
 from community_segments.demo.models import Member, db
 from community_segments.demo.seed import ensure_admin, seed_database
 
-from ..demo_client import csrf_token, log_in  # noqa: F401 (re-exported to the API tests)
+from ..demo_client import csrf_token, log_in
 
 API = "/admin/segments/api"
 MEMBERS = 300

@@ -33,6 +33,9 @@ def demo_pages(service) -> dict[str, str]:
         "overlap": f"/admin/segments/overlap?group={group.id}",
         "overlap-empty": "/admin/segments/overlap",
         "not-found": "/admin/segments/999999",
+        "explain": f"/admin/segments/{product.id}/explain?member=1",
+        "member": "/admin/segments/members/1",
+        "diff-added": f"/admin/segments/{product.id}/diff/added?criteria=" + quote(json.dumps(criteria)),
         "campaigns": "/admin/campaigns/",
         "campaign-new": f"/admin/campaigns/new?audience=segment:{product.id}",
     }

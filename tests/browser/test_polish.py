@@ -107,7 +107,7 @@ def test_an_unfinished_rule_is_a_hint_and_the_last_count_stays(page, service):
     sent = len(statuses)
 
     page.get_by_role("button", name="+ Filter").click()
-    expect(live.locator(".cs-hint")).to_have_text(re.compile("Choose a value for .Email. to update the count"))
+    expect(live.locator(".cs-hint")).to_have_text(re.compile("Choose a value for .Email. to update the count"))  # noqa: E501
     expect(live).to_have_class(re.compile("cs-dimmed"))
     expect(live.locator(".cs-live-number")).to_have_text(engineering)
     expect(page.locator(".cs-rule.cs-incomplete")).to_have_count(1)
@@ -293,7 +293,7 @@ def test_members_table_follows_the_criteria_with_sticky_count(page, service):
 def test_every_member_column_sorts_and_the_table_fits(page, service):
     segment = service.get("Product people")
     page.goto(f"/admin/segments/{segment.id}")
-    headers = page.get_by_role("region", name="Members").locator("thead th")
+    headers = page.get_by_role("region", name="Members").locator("thead th:not(.cs-slot)")
     expect(headers.locator("a.cs-sort")).to_have_count(headers.count())
     expect(headers.locator(".cs-sort-icon").first).to_be_visible()
     page.get_by_role("link", name="Post count").click()

@@ -1,6 +1,5 @@
 """The demo community app: schema on start, login with CSRF, the demo command."""
 
-import pytest
 from click.testing import CliRunner
 
 from community_segments import get_state

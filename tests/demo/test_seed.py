@@ -7,7 +7,14 @@ from sqlalchemy.orm import selectinload
 
 from community_segments.demo.importer import MemberLineSchema
 from community_segments.demo.models import (
-    BADGES, CUSTOM_ROLES, DEPARTMENTS, GROUPS, PRIMARY_ROLES, Group, Member, db,
+    BADGES,
+    CUSTOM_ROLES,
+    DEPARTMENTS,
+    GROUPS,
+    PRIMARY_ROLES,
+    Group,
+    Member,
+    db,
 )
 from community_segments.demo.seed import JOB_TITLES, ensure_admin, generate_members, seed_database
 

@@ -8,7 +8,6 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-
 from forum_members import seed_members
 from harness import REPO_ROOT, FlaskBBSite, build_wheel, ensure_venv, install_wheel
 

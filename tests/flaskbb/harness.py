@@ -240,7 +240,7 @@ class FlaskBBSite:
             "WHOOSHEE_DIR": str(self.workdir / "whoosh_index"),
             "LOG_PATH": str(self.workdir / "logs"),
         }.items():
-            text, count = re.subn(rf"(?m)^{key} = .*$", lambda _: f"{key} = {value!r}", text)
+            text, count = re.subn(rf"(?m)^{key} = .*$", lambda _: f"{key} = {value!r}", text)  # noqa: B023
             if count != 1:
                 raise HarnessError(f"{key} appears {count} times in the generated config")
         self.config_path.write_text(text + CONFIG_EXTRA)
@@ -290,7 +290,7 @@ class FlaskBBSite:
         """Serve the site with ``flaskbb run --no-reload``; return once it answers."""
         if self._server is not None:
             return
-        log = open(self.workdir / "server.log", "ab")
+        log = open(self.workdir / "server.log", "ab")  # noqa: SIM115
         self._server = subprocess.Popen(
             [self.venv / "bin" / "flaskbb", "--config", self.config_path, "run",
              "--host", "127.0.0.1", "--port", str(self.port), "--no-reload"],

@@ -19,11 +19,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from harness import REPO_ROOT, find_python, free_port, run
+from webclient import WebClient
 
 from community_segments import migrate
 from conftest import PG_URL, _require_postgres
-from harness import REPO_ROOT, find_python, free_port, run
-from webclient import WebClient
 
 DOC = REPO_ROOT / "docs" / "FLASKBB.md"
 BLOCK = re.compile(r"(?:<!-- docs-test: (?P<tag>[\w-]+) -->\n)?```bash\n(?P<code>.*?)```", re.S)
@@ -50,7 +50,7 @@ def test_every_bash_block_is_tagged_and_run():
 def bash(script: str, cwd: Path, env: dict, timeout=900) -> str:
     proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{script}\n--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, f"{script}\n--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-3000:]}"  # noqa: E501
     return proc.stdout
 
 

@@ -7,9 +7,9 @@ import textwrap
 import zipfile
 
 import pytest
+from harness import REPO_ROOT, build_wheel, install_wheel, patch_flaskbb, uninstall
 
 from community_segments.hosts.flaskbb_patch import add_future_import
-from harness import REPO_ROOT, build_wheel, install_wheel, patch_flaskbb, uninstall
 
 ADMIN_ONLY = "/admin/plugins"
 

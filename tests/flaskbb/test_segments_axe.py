@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from harness import USERS
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-
 from forum_members import compare_counts, sql_counts
 
 FIELDS = {

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 
+from harness import install_wheel, uninstall
+
 from community_segments import migrate
 from community_segments.models import Base
-from harness import install_wheel, uninstall
 
 OUR_TABLES = sorted([migrate.VERSION_TABLE, *Base.metadata.tables])
 REVISION = migrate.head()

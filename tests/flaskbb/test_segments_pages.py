@@ -14,7 +14,6 @@ import re
 import urllib.parse
 
 import pytest
-
 from forum_members import sql_counts
 
 MEMBERS_PAGE = "/admin/segments/members"
@@ -155,3 +154,35 @@ def test_api_export_matches_sql(segments_site, saved_segment):
                        int(r["post_count"])] for r in rows)
     assert exported == sorted(expected)
     assert {"signed_up", "last_activity", "activated"} <= set(rows[0])
+
+
+# -- one member (issue 13) ------------------------------------------------------------------
+
+
+def test_member_page_links_to_flaskbbs_user_editor_and_back(segments_site, saved_segment):
+    admin = segments_site.login("admin")
+    admin_id = sql_rows(segments_site, "SELECT id FROM users WHERE username = 'admin'")[0][0]
+    member = admin.get(f"/admin/segments/members/{admin_id}")
+    assert member.status == 200, member.text[-2000:]
+    assert f'href="/admin/users/{admin_id}/edit"' in member.text  # management.edit_user
+    editor = admin.get(f"/admin/users/{admin_id}/edit")
+    assert editor.status == 200
+    assert f'href="/admin/segments/members/{admin_id}">Segments of this user</a>' in editor.text
+    assert "Segments of this user" not in admin.get("/admin/users/add").text
+
+
+def test_explain_and_memberships_in_flaskbb(segments_site, saved_segment):
+    admin = segments_site.login("admin")
+    inside = sql_rows(segments_site, CRITERIA_SQL)
+    outside = sql_rows(segments_site, "SELECT username FROM users WHERE username = 'admin'")
+    for username in [inside[0][1], outside[0][0]]:
+        want = any(row[1] == username for row in inside)
+        data = json.loads(admin.get(f"/admin/segments/api/segments/{saved_segment}/explain"
+                                    f"?member={urllib.parse.quote(username)}").text)
+        assert data["in_segment"] is want, data
+        lines = flaskbb_ok(segments_site, "segments", "explain", str(saved_segment),
+                           username).splitlines()
+        assert lines[-1] == f"{username} {'is in' if want else 'is not in'} {saved_segment}"
+        titles = flaskbb_ok(segments_site, "segments", "memberships", username).splitlines()
+        segment = json.loads(admin.get(f"/admin/segments/api/segments/{saved_segment}").text)
+        assert (segment["title"] in titles) is want

@@ -11,7 +11,6 @@ import re
 import urllib.parse
 
 import pytest
-
 from forum_members import sql_counts
 
 OURS = "/admin/segments/static/no-such-file.css"

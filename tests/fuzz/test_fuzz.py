@@ -11,10 +11,9 @@ import os
 from urllib.parse import urlencode
 
 import pytest
+from bench.fuzzing import SENTINELS, Call, Fuzzer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from bench.fuzzing import SENTINELS, Call, Fuzzer
 
 from ..api.conftest import dispose, make_app
 from ..demo_client import csrf_token, log_in

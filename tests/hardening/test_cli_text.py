@@ -25,7 +25,7 @@ def app(db_url):
 
 def run(app, *args):
     result = app.test_cli_runner().invoke(args=["segments", *args])
-    assert result.exit_code != 0 and result.exception is None or \
+    assert (result.exit_code != 0 and result.exception is None) or \
         isinstance(result.exception, SystemExit), result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from community_segments import FilterField, get_state, hookimpl
+from community_segments import get_state
 from community_segments.demo.models import Member, db
 from community_segments.models import Segment, SegmentGroup
 
@@ -51,13 +51,12 @@ def test_1_api_create_refuses_bad_text_and_commits_nothing(app, admin, criteria)
 def insert_raw_segment(app, title: str, criteria_json: str) -> int:
     """A row as an older version (or a hand edit) may have stored it, past every check."""
     now = datetime(2026, 1, 1)
-    with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO cs_segment (title, description, criteria, position, version, "
-                "created_at, updated_at) VALUES (:title, '', :criteria, 0, 1, :now, :now)"),
-                {"title": title, "criteria": criteria_json, "now": now})
-            return connection.scalar(sa.select(Segment.id).where(Segment.title == title))
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO cs_segment (title, description, criteria, position, version, "
+            "created_at, updated_at) VALUES (:title, '', :criteria, 0, 1, :now, :now)"),
+            {"title": title, "criteria": criteria_json, "now": now})
+        return connection.scalar(sa.select(Segment.id).where(Segment.title == title))
 
 
 STORED_BAD = {
@@ -73,7 +72,10 @@ STORED_BAD = {
 @pytest.mark.parametrize("stored", STORED_BAD.values(), ids=STORED_BAD.keys())
 def test_1_a_bad_stored_row_is_shown_broken_and_every_page_still_answers(app, admin, stored):
     good = admin.ok("POST", "/segments", {"title": "US", "criteria": US}, 201)
-    bad = insert_raw_segment(app, "Stored before the fix", stored)
+    try:
+        bad = insert_raw_segment(app, "Stored before the fix", stored)
+    except sa.exc.OperationalError as exc:  # MariaDB checks JSON_VALID on its JSON columns
+        pytest.skip(f"the database cannot store it, so it cannot break a page: {exc.orig}")
     admin.sentinels_answer()
     listed = {s["id"]: s for s in admin.ok("GET", "/segments")["segments"]}
     assert listed[bad]["error"] and listed[bad]["count"] is None

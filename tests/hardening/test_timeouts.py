@@ -97,7 +97,7 @@ def test_a_timeout_mid_stream_ends_the_download_visibly_incomplete(slow_app, mon
         with get_state(slow_app).db.engine.begin() as connection:
             connection.execute(SWITCH.update().values(slow=1))
     received = []
-    with caplog.at_level(logging.ERROR, logger="community_segments.web.export"):
+    with caplog.at_level(logging.ERROR, logger="community_segments.web.export"):  # noqa: SIM117
         with pytest.raises(ExportIncomplete):  # a real server drops the connection here
             for chunk in response.response:
                 received.append(chunk.decode() if isinstance(chunk, bytes) else chunk)

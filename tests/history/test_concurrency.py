@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from community_segments.demo.models import db
 from community_segments.extension import get_state
 from community_segments.history import outbox
-from community_segments.history.outbox import DeliveryError
 from community_segments.history.app import options_from, refresh_app
 from community_segments.history.models import OutboxEntry
+from community_segments.history.outbox import DeliveryError
 
 from .conftest import SEGMENTS, recording
 from .test_refresh import change_members, snapshot
@@ -101,9 +101,8 @@ def test_a_failing_receiver_leaves_its_signal_for_the_next_refresh(app):
         raise RuntimeError("receiver down")
 
     from .conftest import ENTERED
-    with ENTERED.connected_to(broken):
-        with pytest.raises(DeliveryError, match="receiver down"):
-            refresh_app(app)
+    with ENTERED.connected_to(broken), pytest.raises(DeliveryError, match="receiver down"):
+        refresh_app(app)
     with recording() as signals:
         refresh_app(app)
     assert len(signals.ids("entered", everyone)) == 5

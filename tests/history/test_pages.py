@@ -15,7 +15,7 @@ def page(app, path: str) -> str:
     return response.get_data(as_text=True)
 
 
-def test_overview_shows_each_segments_trend(history_app):  # noqa: F811
+def test_overview_shows_each_segments_trend(history_app):
     html = page(history_app, "/admin/segments/")
     everyone = history_app.segment_ids["Everyone"]
     trend = re.search(rf'data-trend="{everyone}">(.*?)</span></span>', html, re.S)
@@ -24,7 +24,7 @@ def test_overview_shows_each_segments_trend(history_app):  # noqa: F811
     assert "+30 / −0 this week" in trend[1]
 
 
-def test_detail_shows_size_over_time_and_latest_movers(history_app):  # noqa: F811
+def test_detail_shows_size_over_time_and_latest_movers(history_app):
     everyone = history_app.segment_ids["Everyone"]
     html = page(history_app, f"/admin/segments/{everyone}")
     assert 'id="cs-history"' in html and 'class="cs-size-chart"' in html
@@ -37,7 +37,7 @@ def test_detail_shows_size_over_time_and_latest_movers(history_app):  # noqa: F8
     assert "Nobody left" in html
 
 
-def test_a_segment_never_refreshed_says_how_to_refresh(history_app):  # noqa: F811
+def test_a_segment_never_refreshed_says_how_to_refresh(history_app):
     from community_segments.extension import get_state
     with history_app.app_context():
         new = get_state(history_app).service().create("Fresh", {"match": "all", "rules": []}).id

@@ -6,12 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from bench.segments import scaled
 
 from community_segments.errors import QueryTimeout
 from community_segments.query import overview
 from community_segments.query.tree import Group
-
-from bench.segments import scaled
 
 from .test_overview import HAND_PICKED, RULES
 

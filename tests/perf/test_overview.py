@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from bench.segments import SEGMENTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import sqlalchemy as sa
 
 from community_segments.models import Segment
 from community_segments.query import overview
 from community_segments.query.tree import Group
-
-from bench.segments import SEGMENTS
 
 RULES = [
     {"field": "primary_role", "op": "equals", "value": "Registered user"},

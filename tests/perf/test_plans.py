@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from bench.segments import SEGMENTS
+
 from community_segments.query import overview
 
 

@@ -118,9 +118,9 @@ def test_the_overview_says_how_fresh_cached_counts_are(app, service):
     state.shared = SharedCounts(60, DictCache())
     state.config = SegmentsConfig.load({"SEGMENTS_COUNTS_MAX_AGE": 60})
     client = app.test_client()
-    from tests.demo_client import log_in
-    from community_segments.demo.seed import ensure_admin
     from community_segments.demo.models import db
+    from community_segments.demo.seed import ensure_admin
+    from tests.demo_client import log_in
     ensure_admin(db.session)
     db.session.commit()
     log_in(client, "admin", "admin")

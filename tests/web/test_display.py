@@ -52,7 +52,7 @@ def test_search_by_title_without_javascript(admin, service):
     assert f"{len(hits)} of {len(titles)} segments match" in text
     assert 'id="group-none" aria-labelledby="group-none-name" hidden' in text  # no match there
     other = service.get("Employees")
-    assert f'id="segment-{other.id}" data-segment="{other.id}" data-title="employees" tabindex="-1" hidden' in text
+    assert f'id="segment-{other.id}" data-segment="{other.id}" data-title="employees" tabindex="-1" hidden' in text  # noqa: E501
 
 
 def test_email_this_segment_only_when_a_campaign_module_answers(admin, service):

@@ -14,8 +14,17 @@ from pathlib import Path
 import pytest
 
 from ..campaigns.conftest import SmtpServer
-from .installed import (PROBE, Browser, build_wheel, clean_env, free_port, installed_venv,
-                        source_files, wait_for_port, wheel_files)
+from .installed import (
+    PROBE,
+    Browser,
+    build_wheel,
+    clean_env,
+    free_port,
+    installed_venv,
+    source_files,
+    wait_for_port,
+    wheel_files,
+)
 
 EVERYONE = {"match": "all", "rules": []}
 US = {"match": "all", "rules": [{"field": "country", "op": "equals", "value": "US"}]}
@@ -155,7 +164,7 @@ def static_urls(site, rule) -> list[str]:
 def test_every_get_route_answers_the_admin_and_refuses_anonymous_visitors(site, ids):
     urls = get_urls(site, ids)
     assert len(urls) >= 25
-    assert any("/admin/segments/static/community_segments/segments.css" == u for u in urls)
+    assert any(u == "/admin/segments/static/community_segments/segments.css" for u in urls)
     anonymous = Browser(site.base)
     for url in urls:
         answer = site.admin.request("GET", url)
@@ -174,7 +183,7 @@ def test_the_campaign_pages_render_from_the_installed_templates(site, ids):
     for path in ("/admin/campaigns/", "/admin/campaigns/new",
                  f"/admin/campaigns/{ids['campaign_id']}"):
         answer = site.admin.request("GET", path)
-        assert answer.status == 200 and "<form" in answer.text or "Hello" in answer.text, path
+        assert (answer.status == 200 and "<form" in answer.text) or "Hello" in answer.text, path
 
 
 def exercise_api_writes(site) -> set[str]:

@@ -22,7 +22,6 @@ from . import campaigns
 from .fields import demo_plugin
 from .models import DEMO_TABLES, Member, db
 
-
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -55,7 +55,7 @@ def demo_command(users, seed, reset, host, port, no_serve):
     if reset:
         _reset_database()
     _seed_or_report(users, seed)
-    username, password = ensure_admin(db.session)
+    username, password = ensure_admin(db.session())
     db.session.commit()
     created, skipped = get_state().service().seed_defaults()
     if created:
@@ -70,7 +70,7 @@ def demo_command(users, seed, reset, host, port, no_serve):
     click.echo(f"Log in as admin: username {username!r}, password {password!r}")
     if not no_serve:
         # app.run() refuses to serve inside a `flask` CLI command; werkzeug's server does not.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
 
 def _database_label(url) -> str:
@@ -93,7 +93,7 @@ def _seed_or_report(users: int, seed: int) -> None:
                    "(--users and --seed apply to a new community only).")
         return
     click.echo(f"Seeding {users} members (seed {seed}) ...")
-    seed_database(db.session, users, seed)
+    seed_database(db.session(), users, seed)
     db.session.commit()
 
 
@@ -120,5 +120,5 @@ def import_command(file):
     from .importer import import_jsonl
     from .models import db
 
-    added = import_jsonl(db.session, file)
+    added = import_jsonl(db.session(), file)
     click.echo(f"Imported {added} members from {file}")

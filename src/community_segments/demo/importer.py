@@ -98,7 +98,7 @@ def import_jsonl(session: Session, path: str | PathLike) -> int:
         errors = reader.errors + _database_duplicates(connection, reader)
         if errors:
             raise ImportFileError(errors)
-        db.metadata.create_all(connection, tables=DEMO_TABLES)
+        db.metadata.create_all(connection, tables=list(DEMO_TABLES))
         count = insert_members(connection, rows)
         session.commit()
     except Exception:
@@ -128,13 +128,17 @@ class _FileReader:
         try:
             value = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as error:
-            return self._error(number, f"not UTF-8 text: {error.reason} at byte {error.start}")
+            self._error(number, f"not UTF-8 text: {error.reason} at byte {error.start}")
+            return None
         except json.JSONDecodeError as error:
-            return self._error(number, f"not valid JSON: {error.msg} (column {error.colno})")
+            self._error(number, f"not valid JSON: {error.msg} (column {error.colno})")
+            return None
         if not isinstance(value, dict):
-            return self._error(number, f"expected a JSON object, got {type(value).__name__}")
+            self._error(number, f"expected a JSON object, got {type(value).__name__}")
+            return None
         for path, messages in text.json_problems(value).items():  # keys too: errors echo them
-            return self._error(number, f"{path}: {messages[0]}")
+            self._error(number, f"{path}: {messages[0]}")
+            return None
         try:
             return self.schema.load(value)
         except ValidationError as error:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from community_segments.base import table_of
 from community_segments.types import UTCDateTime
 
 db = SQLAlchemy()
+
+if TYPE_CHECKING:  # db.Model is made at run time; type checkers see the declarative base
+    from sqlalchemy.orm import DeclarativeBase as Model
+else:
+    Model = db.Model
 
 PRIMARY_ROLES = ("Registered user", "Pending approval", "Moderator", "Administrator", "Banned")
 DEFAULT_PRIMARY_ROLE = "Registered user"
@@ -47,19 +54,19 @@ class _Tag:
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
 
 
-class Group(_Tag, db.Model):
+class Group(_Tag, Model):
     __tablename__ = "groups"
 
 
-class Badge(_Tag, db.Model):
+class Badge(_Tag, Model):
     __tablename__ = "badges"
 
 
-class CustomRole(_Tag, db.Model):
+class CustomRole(_Tag, Model):
     __tablename__ = "custom_roles"
 
 
-class Member(db.Model):
+class Member(Model):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +100,7 @@ class Member(db.Model):
         return f"<Member {self.id} {self.username!r}>"
 
 
-DEMO_TABLES = (
-    Member.__table__, Group.__table__, Badge.__table__, CustomRole.__table__,
+DEMO_TABLES: tuple[sa.Table, ...] = (
+    table_of(Member), table_of(Group), table_of(Badge), table_of(CustomRole),
     member_groups, member_badges, member_custom_roles,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import batched
 
@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session
 from community_segments.types import as_utc, utcnow
 
 from .models import (
-    BADGES, CUSTOM_ROLES, GROUPS, Badge, CustomRole, Group, Member,
-    member_badges, member_custom_roles, member_groups,
+    BADGES,
+    CUSTOM_ROLES,
+    GROUPS,
+    Badge,
+    CustomRole,
+    Group,
+    Member,
+    member_badges,
+    member_custom_roles,
+    member_groups,
 )
 
 COMPANY_DOMAIN = "logoipsum.com"
@@ -163,7 +171,7 @@ def _ensure_tags(connection: Connection, names: dict[str, Iterable[str]],
 
 def _select_tag_ids(connection: Connection, model, lowered: Iterable[str]) -> dict[str, int]:
     """Existing tags matched case-insensitively, as on MariaDB's default collation everywhere."""
-    found = {}
+    found: dict[str, int] = {}
     for chunk in batched(lowered, _IN_CHUNK):
         rows = connection.execute(
             sa.select(sa.func.lower(model.name), model.id)
@@ -191,9 +199,10 @@ def _insert_links(connection: Connection, batch: tuple[dict, ...], member_ids: d
 
 def _generate(n: int, seed: int, now: datetime | None) -> Iterator[dict]:
     rng = random.Random(seed)
-    now = as_utc(now) if now else utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = as_utc(now) if now else None
+    today = today or utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     for number in range(1, n + 1):
-        yield _member(rng, number, now)
+        yield _member(rng, number, today)
 
 
 def _member(rng: random.Random, number: int, now: datetime) -> dict:
@@ -218,7 +227,7 @@ def _member(rng: random.Random, number: int, now: datetime) -> dict:
     }
 
 
-def _weighted(rng: random.Random, weights: dict):
+def _weighted(rng: random.Random, weights: Mapping):
     return rng.choices(tuple(weights), weights=tuple(weights.values()))[0]
 
 
@@ -233,7 +242,7 @@ def _job(rng: random.Random) -> tuple[str | None, str | None]:
     return department, rng.choice(JOB_TITLES[department])
 
 
-def _some(rng: random.Random, weights: dict[str, float], none_share: float,
+def _some(rng: random.Random, weights: Mapping[str, float], none_share: float,
           sizes: tuple[int, ...], size_weights: tuple[float, ...]) -> list[str]:
     """A few distinct names, the popular ones more often; often none at all."""
     if rng.random() < none_share:

@@ -28,7 +28,7 @@ def refresh_command(as_json: bool) -> None:
     and named on stderr.
     """
     from .app import refresh_app
-    report = refresh_app(current_app._get_current_object())
+    report = refresh_app(current_app._get_current_object())  # type: ignore[attr-defined]
     for segment_id, title, reason in report.skipped:
         click.echo(f"skipped {title!r} (id {segment_id}): {reason}", err=True)
     if as_json:

@@ -14,10 +14,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from ..base import table_of
 from ..errors import SegmentsError
 from .models import RefreshLock
 
-LOCK = RefreshLock.__table__
+LOCK = table_of(RefreshLock)
 PG_LOCK_NOT_AVAILABLE = "55P03"
 MARIADB_LOCK_WAIT_TIMEOUT = 1205
 
@@ -60,15 +61,18 @@ def _wait_setting(connection: sa.Connection, wait_s: float):
     """Set how long to wait for the lock on this connection; returns how to undo it."""
     name = connection.dialect.name
     if name == "sqlite":
-        before = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        before = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
         return lambda: connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(before)}")
     if name in ("mysql", "mariadb"):
-        before = connection.exec_driver_sql("SELECT @@SESSION.innodb_lock_wait_timeout").scalar()
+        before = connection.exec_driver_sql("SELECT @@SESSION.innodb_lock_wait_timeout").scalar_one()
         connection.exec_driver_sql(f"SET SESSION innodb_lock_wait_timeout = {max(1, int(wait_s))}")
         connection.commit()
-        return lambda: (connection.exec_driver_sql(
-            f"SET SESSION innodb_lock_wait_timeout = {int(before)}"), connection.commit())
+
+        def undo() -> None:
+            connection.exec_driver_sql(f"SET SESSION innodb_lock_wait_timeout = {int(before)}")
+            connection.commit()
+        return undo
     return lambda: None  # PostgreSQL: SET LOCAL, gone with the transaction
 
 

@@ -18,20 +18,21 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from .. import signals
+from ..base import table_of
 from ..errors import SegmentsError
 from ..models import Segment
 from ..service import SegmentSnapshot
 from .lock import locked
 from .models import OutboxEntry
 
-OUTBOX = OutboxEntry.__table__
+OUTBOX = table_of(OutboxEntry)
 
 
 class DeliveryError(SegmentsError):
     """A receiver raised; the refresh is committed and its signals wait in the outbox."""
 
 
-SEGMENTS = Segment.__table__
+SEGMENTS = table_of(Segment)
 SIGNALS = {"entered": signals.members_entered, "left": signals.members_left}
 
 

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from pyroaring import BitMap
 
+from ..base import table_of
 from ..errors import ValidationError
 from .models import HistoryChange, HistoryPoint, Membership
 
-POINT = HistoryPoint.__table__
-CHANGE = HistoryChange.__table__
-MEMBERSHIP = Membership.__table__
+POINT = table_of(HistoryPoint)
+CHANGE = table_of(HistoryChange)
+MEMBERSHIP = table_of(Membership)
 MAX_PER_PAGE = 1000
 
 
@@ -88,10 +89,10 @@ def trends(session, segment_ids: Iterable[int], now: datetime, days: int = 30,
         daily.setdefault(segment_id, {})[at.date()] = count  # the day's last refresh wins
         recent.setdefault(segment_id, deque(maxlen=days)).append(count)
         last[segment_id] = at
-    moved = dict(((sid, (int(e or 0), int(l or 0))) for sid, e, l in session.execute(
+    moved: dict[int, tuple[int, int]] = {sid: (int(e or 0), int(l or 0)) for sid, e, l in session.execute(  # noqa: E741
         sa.select(POINT.c.segment_id, sa.func.sum(POINT.c.entered), sa.func.sum(POINT.c.left))
         .where(POINT.c.segment_id.in_(ids), POINT.c.at >= now - timedelta(days=week))
-        .group_by(POINT.c.segment_id))))
+        .group_by(POINT.c.segment_id))}
     return {sid: Trend(list(by_day.values()) if len(by_day) > 1 else list(recent[sid]),
                        *moved.get(sid, (0, 0)), last[sid])
             for sid, by_day in daily.items()}

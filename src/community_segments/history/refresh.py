@@ -17,6 +17,7 @@ from itertools import batched
 import sqlalchemy as sa
 from pyroaring import BitMap
 
+from ..base import table_of
 from ..errors import CriteriaError
 from ..members import MemberView
 from ..models import Segment
@@ -29,11 +30,11 @@ from .lock import locked
 from .models import HistoryChange, HistoryPoint, Membership, OutboxEntry
 from .scan import scan
 
-SEGMENTS = Segment.__table__
-MEMBERSHIP = Membership.__table__
-POINT = HistoryPoint.__table__
-CHANGE = HistoryChange.__table__
-OUTBOX = OutboxEntry.__table__
+SEGMENTS = table_of(Segment)
+MEMBERSHIP = table_of(Membership)
+POINT = table_of(HistoryPoint)
+CHANGE = table_of(HistoryChange)
+OUTBOX = table_of(OutboxEntry)
 SIGNAL_BATCH = 1000  # ids per signal send (the public contract's limit)
 
 

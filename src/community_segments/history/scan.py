@@ -38,7 +38,8 @@ def scan(connection: sa.Connection, registry: FieldRegistry, view: MemberView,
         used = sorted(set().union(*(overview.atoms_of(formulas[n]) for n in numbers)))
         if len(used) > overview.MAX_BITS:  # one tree too wide for a mask: its own condition
             condition = Compiler(registry, view.id, now, resolve).compile(trees[keys[numbers[0]]])
-            query, local = _select(view, view_from(view), [condition]), [overview.Test(0)]
+            query = _select(view, view_from(view), [condition])
+            local: list[overview.Formula] = [overview.Test(0)]
         else:
             chosen = list(atoms.index)
             mask_query = overview.MaskQuery(registry, view_from(view), view.id, view.base, now,

@@ -48,7 +48,7 @@ def add_future_import(source: str) -> str:
     """Insert the ``__future__`` import before the module's first statement after its docstring."""
     tree = ast.parse(source)
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":  # noqa: SIM102
             if any(alias.name == "annotations" for alias in node.names):
                 return source
     has_docstring = ast.get_docstring(tree, clean=False) is not None
@@ -71,8 +71,8 @@ def widen_password_column(source: str) -> str:
 
 
 def patches() -> list[tuple[str, Callable[[str], str]]]:
-    return [(m, add_future_import) for m in FUTURE_MODULES] + [
-        (PASSWORD_MODULE, widen_password_column)]
+    found: list[tuple[str, Callable[[str], str]]] = [(m, add_future_import) for m in FUTURE_MODULES]
+    return [*found, (PASSWORD_MODULE, widen_password_column)]
 
 
 def flaskbb_dir() -> Path:

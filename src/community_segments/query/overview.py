@@ -214,7 +214,8 @@ class MaskQuery:
     def _sqlite_flags(self, atoms: Sequence[Atom]):
         """Scalar atoms as 0/1 columns; each multi field as one packed column of its bits
         (one correlated index probe per member and field, as :meth:`select` does)."""
-        columns, tests = [], [None] * len(atoms)
+        columns: list = []
+        tests: list[tuple[str, int | None] | None] = [None] * len(atoms)
         position = {atom: i for i, atom in enumerate(atoms)}
         for i, atom in enumerate(atoms):
             if self.registry[atom.field].type is not FieldType.MULTI:

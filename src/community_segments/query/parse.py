@@ -34,6 +34,7 @@ class NodeField(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         schema = self.parent.parent if isinstance(self.parent, fields.List) else self.parent
+        assert isinstance(schema, _RegistrySchema)
         if not isinstance(value, dict):
             raise ValidationError("Not a rule or group object.")
         cls = GroupSchema if "rules" in value or "match" in value else RuleSchema

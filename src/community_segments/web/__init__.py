@@ -13,6 +13,7 @@ from markupsafe import escape
 from .. import migrate
 from ..history.web import register as register_history
 from ..state import get_state
+from . import member_pages  # noqa: F401  (its routes join ``pages``)
 from .api import api
 from .pages import pages
 from .security import csrf_token, finish_response, guard, wants_json

@@ -12,8 +12,8 @@ from flask import jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .. import signals
-from ..state import get_state
 from ..query.tree import Group
+from ..state import get_state
 from .export import cell
 
 NEAR_SUBSET = 80.0  # percent of a segment inside another that is worth naming

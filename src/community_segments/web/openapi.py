@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -53,8 +54,9 @@ def build_spec(app: Flask) -> dict:
             view = app.view_functions[rule.endpoint]
             path, parameters = openapi_path(rule.rule)
             entry = paths.setdefault(path, {"parameters": parameters, "operations": {}})
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                entry["operations"][method.lower()] = _operation(view.apidoc, method, parameters)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                doc = getattr(view, "apidoc")  # noqa: B009  # set by @apidoc
+                entry["operations"][method.lower()] = _operation(doc, method, parameters)
     for path, entry in paths.items():
         spec.path(path=path, operations=entry["operations"], parameters=entry["parameters"])
     return spec.to_dict()
@@ -69,7 +71,7 @@ def openapi_path(rule: str) -> tuple[str, list[dict]]:
 
 
 def _operation(doc: ApiDoc, method: str, path_parameters: list) -> dict:
-    operation = {"summary": doc.summary, "tags": [doc.tag],
+    operation: dict[str, Any] = {"summary": doc.summary, "tags": [doc.tag],
                  "responses": {str(code): _response(what)
                                for code, what in doc.responses.items()}}
     if doc.query:

@@ -6,20 +6,30 @@ drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and
 
 from __future__ import annotations
 
-
 from flask import (
-    Blueprint, abort, flash, jsonify, redirect, render_template, request,
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
     url_for,
 )
 
 from ..errors import (
-    Conflict, CriteriaError, EvaluationError, InUse, NotFound, QueryTimeout, ValidationError,
+    Conflict,
+    CriteriaError,
+    EvaluationError,
+    InUse,
+    NotFound,
+    QueryTimeout,
+    ValidationError,
 )
 from ..inputs import id_list, is_number, optional_int, percent
 from ..query.criteria import Criteria, parse
 from ..state import get_state
-from . import forms
-from . import display
+from . import display, forms
 from .export import csv_download
 
 pages = Blueprint("pages", __name__)
@@ -33,7 +43,7 @@ def _layout():
 def _url(**changes) -> str:
     """This page's URL with some query arguments changed (sorting, paging)."""
     args = {**request.args.to_dict(), **(request.view_args or {}), **changes}
-    return url_for(request.endpoint, **args)
+    return url_for(request.endpoint or "", **args)
 
 
 display.register_filters(pages)
@@ -92,8 +102,8 @@ def overview():
 def _overview_context() -> dict:
     service = _service()
     groups = service.list_groups()
-    by_group = {group.id: [] for group in groups}
-    ungrouped = []
+    by_group: dict[int | None, list] = {group.id: [] for group in groups}
+    ungrouped: list = []
     total, counts = service.overview()  # one shared evaluation gives the total too
     for item in counts:
         by_group.get(item.segment.group_id, ungrouped).append(item)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from flask import Flask
-
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from ..models import db
 from .audiences import audience_usage

@@ -40,7 +40,7 @@ def check_template(text: str, fields: set[str] | None, what: str) -> None:
     unknown = sorted(used - fields) if fields is not None else []
     if unknown:
         raise TemplateProblem(f"{what}: unknown merge field {unknown[0]!r} "
-                              f"(available: {', '.join(sorted(fields))})")
+                              f"(available: {', '.join(sorted(fields or ()))})")
 
 
 def try_render(text: str, recipient: dict, what: str) -> None:
@@ -57,10 +57,10 @@ def compile_template(text: str):
 
 def compose(sender: str, subject: str, body: str, recipient: dict, campaign_id: int) -> MIMEText:
     """A text/plain message; the compat32 MIME classes are ~10x faster than EmailMessage."""
-    message = MIMEText(body, "plain", UTF8_QP)
+    message = MIMEText(body, "plain", UTF8_QP)  # type: ignore[arg-type]  # a Charset is what it reads
     message["From"] = sender
     message["To"] = formataddr((recipient.get("name") or "", recipient["email"]), "utf-8")
-    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     message["Message-ID"] = make_msgid(domain="campaigns.invalid")
     message["X-Campaign"] = str(campaign_id)
     return message

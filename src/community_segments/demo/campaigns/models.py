@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import db
+from ..models import Model
 
 DRAFT, SENDING, SENT, INTERRUPTED = "draft", "sending", "sent", "interrupted"
 
@@ -17,7 +18,7 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +34,7 @@ class Campaign(db.Model):
     finished_at: Mapped[datetime | None]
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """A member this campaign was mailed to (or, while ``sending``, is being mailed to).
 
     A row is claimed before the message goes out, so a retried or interrupted send never
@@ -54,7 +55,7 @@ class Delivery(db.Model):
     sent_at: Mapped[datetime | None]
 
 
-class Trigger(db.Model):
+class Trigger(Model):
     """A campaign that sends itself: to each member when they enter its segment audience.
 
     Triggered by the ``community-segments.members-entered`` signal of a refresh; every
@@ -70,4 +71,4 @@ class Trigger(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
-TABLES = (Campaign.__table__, Delivery.__table__, Trigger.__table__)
+TABLES = tuple(cast(sa.Table, model.__table__) for model in (Campaign, Delivery, Trigger))

@@ -8,6 +8,7 @@ retry sends exactly those; a message whose transfer broke stays ``unconfirmed``.
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import batched
@@ -81,7 +82,7 @@ def _start(campaign: Campaign) -> None:
     delivered = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)
                                   .where(Delivery.campaign_id == campaign.id))
     campaign.status, campaign.last_error = SENDING, None
-    campaign.total = max(delivered, audience["count"] if audience else 0)
+    campaign.total = max(delivered or 0, audience["count"] if audience else 0)
     db.session.commit()
 
 
@@ -98,7 +99,7 @@ class Batches:
         self.campaign_id, self.config = campaign.id, config
         self.subject = mail.compile_template(campaign.subject)
         self.body = mail.compile_template(campaign.body)
-        self.smtp = None
+        self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self):
         return self
@@ -132,6 +133,7 @@ class Batches:
 
     def _deliver(self, message, to: str) -> str:
         try:
+            assert self.smtp is not None  # connected in send()
             mail.deliver(self.smtp, message, self.config["CAMPAIGNS_ENVELOPE_FROM"], to)
         except mail.Refused:
             return REFUSED

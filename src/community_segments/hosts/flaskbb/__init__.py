@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 
-from flask import Blueprint, Flask, session
+from flask import Blueprint, Flask, request, session, url_for
 from flask_allows2 import Permission
 from flask_login import current_user
 from flaskbb.extensions import db
@@ -19,6 +19,7 @@ from flaskbb.user.models import User
 from flaskbb.utils.forms import SettingValueType
 from flaskbb.utils.requirements import IsAdmin
 from flaskbb.utils.settings import flaskbb_config
+from markupsafe import Markup, escape
 from pluggy import HookimplMarker
 
 from ...cli import segments_cli
@@ -118,3 +119,15 @@ def flaskbb_tpl_admin_settings_menu(user):
     if Permission(IsAdmin, identity=user):
         return [(OVERVIEW, "Segments", "fa fa-filter")]
     return []
+
+
+# FlaskBB 2.2's admin user form (management/user_form.html) has a template hook after the
+# user's details; its public profile's action hook has no hookspec, so we use this one.
+@hookimpl
+def flaskbb_tpl_form_user_details_after(form):
+    user_id = (request.view_args or {}).get("user_id")
+    if request.endpoint != "management.edit_user" or user_id is None or not is_admin():
+        return None
+    url = url_for("community_segments.pages.member", member_id=user_id)
+    return Markup('<div class="offset-3 col-9 mb-3"><a class="cs-segments-of-user" '
+                  f'href="{escape(url)}">Segments of this user</a></div>')

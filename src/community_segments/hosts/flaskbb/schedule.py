@@ -21,7 +21,7 @@ DEFAULT_INTERVAL = 900
 @celery.task(name=TASK)
 def refresh_segments() -> dict:
     from ...history.app import refresh_app
-    report = refresh_app(current_app._get_current_object())
+    report = refresh_app(current_app._get_current_object())  # type: ignore[attr-defined]
     return {"at": report.at.isoformat(), "segments": len(report.segments),
             "skipped": [title for _, title, _ in report.skipped], "signals_sent": report.sent}
 

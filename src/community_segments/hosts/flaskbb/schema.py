@@ -15,9 +15,9 @@ import functools
 import logging
 
 import click
-from flask.cli import with_appcontext
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
+from flask.cli import with_appcontext
 from sqlalchemy.engine import Connection, Engine
 
 from ... import migrate
@@ -140,6 +140,7 @@ def chain_after(command: click.Command, after) -> None:
     if getattr(command, _CHAINED, False):
         return
     original = command.callback
+    assert original is not None, f"command {command.name!r} has no callback"
 
     @functools.wraps(original)
     def callback(*args, **kwargs):

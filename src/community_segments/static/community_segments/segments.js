@@ -58,6 +58,7 @@
     this.live = (live && document.querySelector(live)) || root.querySelector(".cs-live");
     this.mount = root.querySelector(".cs-builder-root");
     this.previewUrl = root.getAttribute("data-preview-url");
+    this.diffUrl = root.getAttribute("data-diff-url");
     this.valuesUrl = root.getAttribute("data-values-url");  /* "…/fields/__key__/values": suggest.js */
     this.syncUrl = root.hasAttribute("data-sync-url");
     this.fields = {};
@@ -175,10 +176,24 @@
       document.createTextNode(" members · " + data.percent.toFixed(1) + "% of " + formatNumber(data.total))]);
     this.live.appendChild(line);
     if (data.added !== undefined && data.added !== null) {
-      this.live.appendChild(el("p", {"class": "cs-diff", text: "+" + formatNumber(data.added) + " / −" +
-        formatNumber(data.removed) + " members compared with the saved version"}));
+      this.live.appendChild(this.diffLine(data));
     }
     this.live.appendChild(el("p", {"class": "cs-muted cs-live-sentence", text: data.sentence}));
+  };
+
+  // "+120 / −45": each number opens (in a new tab, so the edit stays) the list of exactly
+  // the members the change adds or removes.
+  Builder.prototype.diffLine = function (data) {
+    var self = this;
+    function part(side, text) {
+      if (!self.diffUrl) return document.createTextNode(text);
+      var url = self.diffUrl.replace(/added$/, side) + "?criteria=" + encodeURIComponent(self.textarea.value);
+      return el("a", {"class": "cs-diff-" + side, href: url, target: "_blank", rel: "noopener",
+                      title: "Who the change " + (side === "added" ? "adds" : "removes"), text: text});
+    }
+    return el("p", {"class": "cs-diff"}, [part("added", "+" + formatNumber(data.added)),
+      document.createTextNode(" / "), part("removed", "−" + formatNumber(data.removed)),
+      document.createTextNode(" members compared with the saved version")]);
   };
 
   Builder.prototype.showErrors = function (errors) {

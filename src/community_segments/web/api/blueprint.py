@@ -12,7 +12,13 @@ from flask import Blueprint, request
 from werkzeug.exceptions import HTTPException
 
 from ...errors import (
-    Conflict, CriteriaError, InUse, MissingGroup, NotFound, QueryTimeout, SegmentsError,
+    Conflict,
+    CriteriaError,
+    InUse,
+    MissingGroup,
+    NotFound,
+    QueryTimeout,
+    SegmentsError,
     ValidationError,
 )
 from ...inputs import MAX_ID

@@ -10,8 +10,9 @@ hookimpl = HookimplMarker("community_segments")
 def segments_filter_fields(host):
     if host.name != "flaskbb":
         return []
-    from community_segments.fields import FilterField
     from flaskbb.forum.models import Post
+
+    from community_segments.fields import FilterField
 
     User = host.user_model
     last_posted = (sa.select(sa.func.max(Post.date_created))
