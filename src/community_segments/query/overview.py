@@ -251,6 +251,11 @@ class MaskQuery:
                                        else_=_number(0)).label(f"s{i}")
                                for i, f in enumerate(formulas)))
         inner = segments.select_from(table).offset(0).subquery("segments")
+        if self.dialect != "postgresql":  # a product of 0/1 columns: SQLite's cheapest test
+            column = [inner.c[f"s{i}"] for i in range(len(formulas))]
+            counts = [sa.func.coalesce(sa.func.sum(column[i] if i == j else column[i] * column[j]),
+                                       _number(0)) for i, j in pairs]
+            return sa.select(*counts).select_from(inner)
         one = [inner.c[f"s{i}"] == 1 for i in range(len(formulas))]
         counts = [self._count_where(one[i] if i == j else sa.and_(one[i], one[j]))
                   for i, j in pairs]
