@@ -7,6 +7,7 @@ so an interrupted build is never mistaken for a cached one.
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -17,6 +18,16 @@ from community_segments.demo.models import DEMO_TABLES, db
 from community_segments.demo.seed import seed_database
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
+
+
+def community_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark takes: which database, how many members, seed, repeats."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3)
+    return parser
 
 
 def community_url(kind: str, members: int, seed: int, pg_url: str) -> str:

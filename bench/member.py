@@ -8,7 +8,6 @@ members (diff lists), so the times should not grow with the member count.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -19,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
-from bench.data import community_url  # noqa: E402
+from bench.data import community_parser, community_url  # noqa: E402
 from bench.segments import SEGMENTS  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -69,11 +68,7 @@ def measure(url: str, repeat: int) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = community_parser(__doc__)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))
     args = parser.parse_args(argv)
     url = community_url(args.db, args.members, args.seed, args.pg_url)

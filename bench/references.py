@@ -13,7 +13,6 @@ docs/BENCHMARKS.md. The segments are created for the run and deleted after it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
-from bench.data import community_url  # noqa: E402
+from bench.data import community_parser, community_url  # noqa: E402
 from bench.run import PG_URL, load, open_app, service_for, side_by_side, versions  # noqa: E402
 from bench.segments import SEGMENTS  # noqa: E402
 
@@ -111,11 +110,7 @@ def suggestions(state, repeat: int) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = community_parser(__doc__)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))
     parser.add_argument("--suggestions-only", action="store_true",
                         help="measure suggestions again, keep the recorded overview")

@@ -26,7 +26,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.data import community_url  # noqa: E402
+from bench.data import community_parser, community_url  # noqa: E402
 from bench.run import PG_URL, RESULTS, _status, load, open_app, side_by_side  # noqa: E402
 from bench.segments import SEGMENTS  # noqa: E402
 
@@ -89,11 +89,7 @@ def stored(url: str) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = community_parser(__doc__)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

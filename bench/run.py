@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
-from bench.data import community_url  # noqa: E402
+from bench.data import community_parser, community_url  # noqa: E402
 from bench.floor import floor_query  # noqa: E402
 from bench.segments import SEGMENTS  # noqa: E402
 
@@ -173,11 +173,7 @@ def versions(url: str) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = community_parser(__doc__)
     parser.add_argument("--pair-sample", type=int, default=12,
                         help="pairs timed one by one above 100k members (the rest estimated)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))

@@ -12,7 +12,6 @@ Results: bench/results/scaling-<db>-<members>.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
-from bench.data import community_url  # noqa: E402
+from bench.data import community_parser, community_url  # noqa: E402
 from bench.floor import floor_query  # noqa: E402
 from bench.run import PG_URL, load, open_app, service_for, side_by_side, versions  # noqa: E402
 from bench.segments import scaled  # noqa: E402
@@ -57,11 +56,7 @@ def overlap(service, repeat: int) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = community_parser(__doc__)
     parser.add_argument("--segments", default="6,24,96")
     parser.add_argument("--skip-per-segment", action="store_true")
     parser.add_argument("--pg-url", default=PG_URL)
