@@ -34,6 +34,9 @@ def test_detail_shows_size_over_time_and_latest_movers(history_app):
     assert int(rows[0][0]) - int(rows[1][0]) == 30
     latest_in = re.search(r'id="cs-latest-entered">(.*?)</div>', html, re.S)[1]
     assert latest_in.count("<li>") == 10 and "late29" in latest_in
+    why = re.findall(r'<a class="cs-why" href="([^"]+)"', latest_in)
+    assert len(why) == 10 and all(f"/admin/segments/{everyone}/explain?member=" in w for w in why)
+    assert page(history_app, why[0].replace("&amp;", "&")).count("is in") >= 1  # the link answers
     assert "Nobody left" in html
 
 
