@@ -359,8 +359,10 @@ class SegmentService:
     def _check_references(self, criteria: dict, own_id: int | None) -> None:
         """Every referenced segment exists, and saving closes no cycle (CriteriaError keyed
         ``rules[0].value``, naming the cycle; the API prefixes ``criteria.``)."""
+        # .all(), not the Result itself: a Result has keys(), so dict() reads it as a mapping
+        # (SQLAlchemy 2.1 deprecates Result.tuples(), which returns the same Result)
         stored: dict[int, Any] = dict(self.session.execute(
-            sa.select(Segment.id, Segment.criteria)).tuples())
+            sa.select(Segment.id, Segment.criteria)).all())
         for path, ident in referenced_ids(criteria):
             if ident not in stored and ident != own_id:
                 raise CriteriaError({f"{path}.value": [f"segment {ident} does not exist (deleted?)"]})
