@@ -119,8 +119,10 @@ def ids(site) -> dict:
                                        "subject": "Hello {{ name }}", "body": "Hi {{ name }}!"})
     campaign = re.search(r"/admin/campaigns/(\d+)", site.admin.request(
         "GET", "/admin/campaigns/").text).group(1)
+    member = site.api("GET", f"/segments/{segment['id']}/members")["items"][0]
     return {"segment_id": segment["id"], "group_id": groups[0]["id"],
-            "campaign_id": int(campaign), "segment_ids": [s["id"] for s in segments]}
+            "campaign_id": int(campaign), "segment_ids": [s["id"] for s in segments],
+            "member_id": member["id"], "key": "country", "side": "added"}
 
 
 def criteria_query(criteria: dict) -> str:
@@ -137,6 +139,11 @@ def get_urls(site, ids) -> list[str]:
         "community_segments.api.overlap": f"ids={ids['segment_ids'][0]},{ids['segment_ids'][1]}",
         "community_segments.pages.overlap": f"ids={ids['segment_ids'][0]},{ids['segment_ids'][1]}",
         "community_segments.pages.members": criteria_query(US) + "&sort=post_count",
+        "community_segments.pages.explain": f"member={ids['member_id']}",
+        "community_segments.api.explain": f"member={ids['member_id']}",
+        "community_segments.api.search_members": "q=a",
+        **{f"community_segments.{endpoint}": criteria_query(EVERYONE) for endpoint in (
+            "pages.changes", "pages.changes_csv", "api.diff_page", "api.diff_csv")},
     }
     urls = []
     for rule in site.probe["rules"]:
@@ -145,7 +152,7 @@ def get_urls(site, ids) -> list[str]:
         if rule["rule"].endswith("<path:filename>"):
             urls += static_urls(site, rule)
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule["rule"])
+        path = re.sub(r"<(?:[^:>]+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule["rule"])
         query = queries.get(rule["endpoint"])
         urls.append(f"{path}?{query}" if query else path)
     return urls
@@ -199,13 +206,15 @@ def exercise_api_writes(site) -> set[str]:
                                                      "title": "Wheel API, renamed"})
     copy = site.api("POST", f"/segments/{segment['id']}/duplicate", None, 201)
     site.api("POST", f"/segments/{segment['id']}/move", {"group": None})
+    diff = site.api("POST", f"/segments/{segment['id']}/diff", {"criteria": EVERYONE})
+    assert diff["added"] >= 0 and "added_members" in diff, diff
     site.api("DELETE", f"/segments/{copy['id']}", None, 204)
     site.api("DELETE", f"/groups/{group}", None, 204)
     site.api("DELETE", f"/segments/{segment['id']}", None, 204)
     return {"community_segments.api." + name for name in (
         "count_post", "members_post", "create_group", "rename_group", "reorder_groups",
         "create_segment", "update_segment", "duplicate_segment", "move_segment",
-        "delete_segment", "delete_group")}
+        "delete_segment", "delete_group", "diff")}
 
 
 def exercise_page_writes(site) -> set[str]:
@@ -275,6 +284,9 @@ def test_every_cli_command_of_the_console_script_runs(site, ids, tmp_path):
                                "sent to each member who enters"),
         "segments refresh": (["segments", "refresh"], "\t+"),
         "segments history": (["segments", "history", segment], "baseline"),
+        "segments values": (["segments", "values", "country", "--limit", "3"], "\t"),
+        "segments explain": (["segments", "explain", segment, str(ids["member_id"])], " is in "),
+        "segments memberships": (["segments", "memberships", str(ids["member_id"])], ""),
         "demo": (["demo", "--no-serve", "--users", "5"], "Using"),
     }
     for command, (args, expected) in runs.items():
