@@ -105,3 +105,17 @@ def module_db_url(request, tmp_path_factory, servers) -> str:
     url = servers[request.param].database()
     empty_database(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run: Playwright's sync API allows one instance at a time,
+    so the browser tests and FlaskBB's page checks share it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_chromium
+    _require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -55,16 +55,6 @@ def base_url(demo_app):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
 def admin_state(browser, base_url, tmp_path_factory):
     """The admin's logged-in cookies, made once and reused by every test's context."""
     context = browser.new_context()

@@ -7,7 +7,6 @@ the plugin renders, with FlaskBB's CSS around it (contrast is computed on the re
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,22 +16,14 @@ from harness import USERS
 pytestmark = pytest.mark.browser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS, axe_violations, screenshot  # noqa: E402
+from browser.conftest import axe_violations, screenshot  # noqa: E402
 
 WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is required in CI")
-        pytest.skip(f"{CHROMIUM} is missing: the browser tests need Chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):
+    return browser  # the run's one Chromium (tests/conftest.py)
 
 
 def log_in(page, site) -> None:
