@@ -545,7 +545,12 @@ class SegmentService:
         except NotFound as exc:
             if create and isinstance(group, str) and not group.isdigit():
                 self._new_group = group.strip()
-                return self.create_group(group, commit=False)
+                try:
+                    return self.create_group(group, commit=False)
+                except ValidationError:
+                    if self._group_named(group.strip()):  # committed by another request
+                        raise _LostRace from None  # since our look-up: run again, find it
+                    raise
             raise MissingGroup(str(exc)) from None
 
     def _renumber(self, siblings: list[Segment], moved: Segment) -> None:
