@@ -547,9 +547,10 @@ class SegmentService:
                 self._new_group = group.strip()
                 try:
                     return self.create_group(group, commit=False)
-                except ValidationError:
-                    if self._group_named(group.strip()):  # committed by another request
-                        raise _LostRace from None  # since our look-up: run again, find it
+                except ValidationError as refused:
+                    if "exists already" in str(refused) and self._group_named(group.strip()):
+                        # committed by another request since our look-up: run again, find it
+                        raise _LostRace from None
                     raise
             raise MissingGroup(str(exc)) from None
 
