@@ -134,15 +134,11 @@ class Evaluator:
         return overview.fold_overlap(local, masks, deadline.check)
 
     def _pairs_in_sql(self, atoms, formulas, deadline) -> list[list[int]]:
-        """Every pair counted in SQL: one scan per PAIRS_PER_SCAN pairs (one up to 44
-        segments), so the work grows with the pairs, never with segments x masks."""
-        matrix = [[0] * len(formulas) for _ in formulas]
-        mask_query = self._mask_query()
-        for pairs in overview.pair_chunks(len(formulas)):
-            row = self._wide(mask_query.select_pairs(atoms, formulas, pairs), deadline)[0]
-            for (i, j), n in zip(pairs, row, strict=True):
-                matrix[i][j] = matrix[j][i] = int(n or 0)
-        return matrix
+        """One scan groups the members by the set of segments they are in; every pair
+        is then summed over those sets (:func:`overview.overlap_of_sets`), so the work
+        grows with members and pairs, never with pairs x members."""
+        rows = self._wide(self._mask_query().select_sets(atoms, formulas), deadline)
+        return overview.overlap_of_sets(rows, len(formulas), deadline.check)
 
     def _pass(self, atoms, used, formulas, deadline):
         """One query over the atoms numbered ``used``; the formulas renumbered to match."""

@@ -7,6 +7,8 @@ import time
 
 import pytest
 from bench.segments import scaled
+from hypothesis import given
+from hypothesis import strategies as st
 
 from community_segments.errors import QueryTimeout
 from community_segments.query import overview
@@ -39,7 +41,7 @@ def path(request, monkeypatch):
     """Force one path whatever the rule says, and fail if the other one runs."""
     forced = request.param
     monkeypatch.setattr(overview, "count_in_sql", lambda atoms: forced == "sql")
-    refuse = {"fold": ("select_counts", "select_pairs"), "sql": ("select",)}[forced]
+    refuse = {"fold": ("select_counts", "select_sets"), "sql": ("select",)}[forced]
     for name in refuse:
         def refused(*args, name=name, **kwargs):
             raise AssertionError(f"{name} ran on the {forced} path")
@@ -112,3 +114,24 @@ def test_the_python_fold_is_interrupted_by_the_statement_timeout(service, monkey
     elapsed = time.monotonic() - started
     assert slow, "the fold never ran"
     assert elapsed < 0.8 + 0.5  # stopped at the deadline, not at the end of the fold
+
+
+def test_overlap_of_96_segments_is_the_same_on_both_paths(service, monkeypatch):
+    """Past 60 segments the sets take two masks: every pair across them is checked
+    against the mask fold (itself checked against one query per pair above)."""
+    trees = _trees(service, scaled(96))
+    monkeypatch.setattr(overview, "count_in_sql", lambda atoms: True)
+    in_sql = service.evaluator.overlap(trees)
+    monkeypatch.setattr(overview, "count_in_sql", lambda atoms: False)
+    assert in_sql == service.evaluator.overlap(trees)
+    assert any(in_sql[i][j] for i in range(60) for j in range(60, 96))
+
+
+@given(st.lists(st.tuples(st.integers(0, (1 << 70) - 1), st.integers(1, 5000)), max_size=60))
+def test_overlap_of_sets_sums_the_sets_holding_both(rows):
+    """The bit-sliced pair sums against the plain double loop, sets of up to 70 formulas
+    (two masks) and sizes of many binary digits."""
+    packed = [(mask & (1 << 60) - 1, mask >> 60, n) for mask, n in rows]
+    expected = [[sum(n for mask, n in rows if mask >> i & 1 and mask >> j & 1)
+                 for j in range(70)] for i in range(70)]
+    assert overview.overlap_of_sets(packed, 70) == expected

@@ -238,28 +238,18 @@ class MaskQuery:
         counts = [self._count_where(as_sql(f, tests, strict=True)) for f in formulas]
         return sa.select(*counts).select_from(table) if counts else sa.select(_number(0))
 
-    def select_pairs(self, atoms: Sequence[Atom], formulas: Sequence[Formula],
-                     pairs: Sequence[tuple[int, int]]) -> sa.Select:
-        """One row: members matching formulas i and j for each ``(i, j)`` of ``pairs``.
-
-        Each formula is decided once per member in a second fenced table of 0/1 columns,
-        so a pair costs one comparison per member, not its two formulas again. Databases
-        cap the columns of a row (SQLite 2000, PostgreSQL 1664): see :func:`pair_chunks`.
-        """
+    def select_sets(self, atoms: Sequence[Atom], formulas: Sequence[Formula]) -> sa.Select:
+        """Members counted per distinct set of formulas they match: rows ``(m0, ..., n)``,
+        where bit ``b`` of mask ``mk`` stands for formula ``60 * k + b``."""
         table, tests = self.flag_table(atoms)
-        segments = sa.select(*(sa.case((as_sql(f, tests, strict=True), _number(1)),
-                                       else_=_number(0)).label(f"s{i}")
-                               for i, f in enumerate(formulas)))
-        inner = segments.select_from(table).offset(0).subquery("segments")
-        if self.dialect != "postgresql":  # a product of 0/1 columns: SQLite's cheapest test
-            column = [inner.c[f"s{i}"] for i in range(len(formulas))]
-            counts = [sa.func.coalesce(sa.func.sum(column[i] if i == j else column[i] * column[j]),
-                                       _number(0)) for i, j in pairs]
-            return sa.select(*counts).select_from(inner)
-        one = [inner.c[f"s{i}"] == 1 for i in range(len(formulas))]
-        counts = [self._count_where(one[i] if i == j else sa.and_(one[i], one[j]))
-                  for i, j in pairs]
-        return sa.select(*counts).select_from(inner)
+        masks = []
+        for k, start in enumerate(range(0, len(formulas), MAX_BITS)):
+            terms = [_bit(as_sql(f, tests, strict=True), bit)
+                     for bit, f in enumerate(formulas[start:start + MAX_BITS])]
+            masks.append(sum(terms[1:], terms[0]).label(f"m{k}"))
+        inner = sa.select(*masks).select_from(table).offset(0).subquery("member_sets")
+        columns = list(inner.c)
+        return sa.select(*columns, sa.func.count().label("n")).group_by(*columns)
 
     def _count_where(self, condition: sa.ColumnElement[bool]):
         if self.dialect == "postgresql":
@@ -333,15 +323,6 @@ def _packed(field: FilterField, bits: list[tuple[int, Atom]], member_id, now: da
     return sa.func.coalesce(query.scalar_subquery(), _number(0))
 
 
-PAIRS_PER_SCAN = 1000  # aggregates in one row, under every database's column limit
-
-
-def pair_chunks(size: int) -> list[list[tuple[int, int]]]:
-    """Every pair ``i <= j`` of ``size`` formulas, in chunks of one scan each."""
-    pairs = [(i, j) for i in range(size) for j in range(i, size)]
-    return [pairs[n:n + PAIRS_PER_SCAN] for n in range(0, len(pairs), PAIRS_PER_SCAN)]
-
-
 def _flag_test(column, bit: int | None) -> sa.ColumnElement[bool]:
     """A 0/1 column is 1, or bit ``bit`` of a packed column is set."""
     if bit is None:
@@ -397,6 +378,43 @@ def fold_overlap(formulas: Sequence[Formula], masks: Counter,
         for i in segments:
             for j in segments:
                 matrix[i][j] += n
+    return matrix
+
+
+def overlap_of_sets(rows: Sequence[Sequence[int]], size: int,
+                    check: Callable[[], None] = _never) -> list[list[int]]:
+    """``matrix[i][j]`` from rows ``(m0, ..., n)`` of :meth:`MaskQuery.select_sets`.
+
+    Bit-sliced: for each formula and each binary digit of the set sizes, one big integer
+    with a bit per set; a pair is then the popcounts of a few ANDs, so the Python work is
+    one step per (set, formula it holds) plus a C-speed AND per pair, never sets x pairs.
+    """
+    width = len(rows) // 8 + 1
+    slices: dict[tuple[int, int], bytearray] = {}
+    for r, (*masks, n) in enumerate(_checked(rows, check)):
+        digits = [d for d in range(int(n).bit_length()) if int(n) >> d & 1]
+        byte, bit = r >> 3, 1 << (r & 7)
+        for k, mask in enumerate(masks):
+            mask = int(mask)
+            while mask:
+                low = mask & -mask
+                formula = MAX_BITS * k + low.bit_length() - 1
+                for d in digits:
+                    column = slices.get((formula, d))
+                    if column is None:
+                        column = slices[(formula, d)] = bytearray(width)
+                    column[byte] |= bit
+                mask ^= low
+    columns: list[dict[int, int]] = [{} for _ in range(size)]
+    for (formula, d), column in slices.items():
+        columns[formula][d] = int.from_bytes(column, "little")
+    matrix = [[0] * size for _ in range(size)]
+    for i in range(size):
+        check()
+        for j in range(i, size):
+            other = columns[j]
+            matrix[i][j] = matrix[j][i] = sum((c & other.get(d, 0)).bit_count() << d
+                                              for d, c in columns[i].items())
     return matrix
 
 
