@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from .query.criteria import Criteria, parse
 from .query.references import BrokenReference, cycle_message, find_cycle, referenced_ids
 from .query.sentence import describe
 from .query.tree import Group
-from .sharing import SharedCounts
+from .sharing import SharedCounts, remembered
 from .types import utcnow
 
 TITLE_MAX = text.TITLE_MAX
@@ -108,6 +110,12 @@ class Overlap:
         return found
 
 
+def _stamp(segments: list[Segment]) -> tuple:
+    """What the checked criteria of these segments depend on (titles: in reasons)."""
+    return tuple((s.id, s.title, json.dumps(s.criteria, sort_keys=True, default=str))
+                 for s in segments)
+
+
 class SegmentService:
     def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None,
                  shared: SharedCounts | None = None):
@@ -119,6 +127,7 @@ class SegmentService:
         self.host = host
         self._in_change = False
         self._new_group: str | None = None  # a group this write creates (see _commit)
+        self.since = time.monotonic()  # answers asked of the database after this are live
         evaluator.resolve = self.resolve
 
     # -- criteria ---------------------------------------------------------------------
@@ -212,32 +221,43 @@ class SegmentService:
 
     def overview(self, segments: Iterable[Segment] | None = None) -> tuple[int, list[SegmentCount]]:
         """The member total and :meth:`counts`, taken in the same (shared) evaluation."""
-        segments = self.list_segments() if segments is None else list(segments)
+        if segments is None:  # the whole table is the key: references point inside it
+            segments = self.list_segments()
+            listed = segments
+            parsed, problems, trees = remembered(
+                self.shared.prepared, (id(self.registry), _stamp(listed)),
+                lambda: self._prepared(listed))
+        else:
+            segments = list(segments)
+            parsed, problems, trees = self._prepared(segments)
+        answer = self._shared_counts(parsed, trees)
+        total, found, refused = answer.value
+        problems = {**problems, **refused}
+        return total, [SegmentCount(s, None, None, problems[n]) if n in problems
+                       else SegmentCount(s, found[n], percent(found[n], total),
+                                         criteria=parsed[n], as_of=answer.as_of)
+                       for n, s in enumerate(segments)]
+
+    def _prepared(self, segments: list[Segment]) -> tuple[dict[int, Criteria], dict[int, str], str]:
+        """Each segment's checked criteria (or why it is broken), and their trees as text."""
         parsed, problems = {}, {}
         for number, segment in enumerate(segments):
             try:
                 parsed[number] = self.checked(segment)
             except CriteriaError as exc:
                 problems[number] = exc.one_line()
-        answer = self._shared_counts(parsed)
-        total, found, refused = answer.value
-        problems.update(refused)
-        return total, [SegmentCount(s, None, None, problems[n]) if n in problems
-                       else SegmentCount(s, found[n], percent(found[n], total),
-                                         criteria=parsed[n], as_of=answer.as_of)
-                       for n, s in enumerate(segments)]
+        return parsed, problems, repr([(n, tree_of(t)) for n, t in parsed.items()])
 
-    def _shared_counts(self, parsed: dict[int, Criteria]):
+    def _shared_counts(self, parsed: dict[int, Criteria], trees: str):
         """(total, counts, problems) of ``parsed``, asked once however many requests ask
         at once (and kept SEGMENTS_COUNTS_MAX_AGE seconds in the host's cache)."""
         evaluator = self.evaluator
-        question = repr((str(evaluator.session.get_bind().engine.url), evaluator.now,
-                         [(n, tree_of(t)) for n, t in parsed.items()]))
+        question = repr((str(evaluator.session.get_bind().engine.url), evaluator.now, trees))
         timeout = evaluator.timeout_ms / 1000 if evaluator.timeout_ms else None
 
         def ask():
             return (evaluator.total(), *guarded.counts(evaluator, parsed))
-        return self.shared.answer(question, ask, wait=timeout)
+        return self.shared.answer(question, ask, wait=timeout, since=self.since)
 
     def overlap(self, idents: Iterable[int | str]) -> Overlap:
         """Pairwise overlaps of segments, with the subsets and duplicates they reveal."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,20 +26,35 @@ PREFIX = "community_segments:counts:"
 
 @dataclass
 class _Call:
+    started: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     value: Any = None
     error: BaseException | None = None
 
 
 class SingleFlight:
-    """``run(key, fn)``: concurrent callers with the same key share one call of ``fn``."""
+    """``run(key, fn)``: concurrent callers with the same key share one call of ``fn``.
+
+    A caller that says ``since`` (when its request arrived, ``time.monotonic()``) also
+    takes the answer of a call that has just finished, if that call started after it
+    arrived: the database was asked after the request came in, so the answer is as live
+    as one the request would have asked for itself. A burst of identical requests then
+    costs one evaluation, not one per request that reaches the question a little late.
+    """
+
+    KEPT = 32  # finished answers remembered (distinct questions), newest kept
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, _Call] = {}
+        self._finished: OrderedDict[str, _Call] = OrderedDict()
 
-    def run(self, key: str, fn: Callable[[], Any], wait: float | None = None) -> Any:
+    def run(self, key: str, fn: Callable[[], Any], wait: float | None = None,
+            since: float | None = None) -> Any:
         with self._lock:
+            finished = self._finished.get(key)
+            if since is not None and finished is not None and finished.started >= since:
+                return finished.value
             call = self._calls.get(key)
             leader = call is None
             if call is None:
@@ -50,10 +67,18 @@ class SingleFlight:
             call.error = exc
             raise
         finally:
-            with self._lock:
-                del self._calls[key]
-            call.done.set()
+            self._finish(key, call)
         return call.value
+
+    def _finish(self, key: str, call: _Call) -> None:
+        with self._lock:
+            del self._calls[key]
+            if call.error is None:
+                self._finished[key] = call
+                self._finished.move_to_end(key)
+                while len(self._finished) > self.KEPT:
+                    self._finished.popitem(last=False)
+        call.done.set()
 
     @staticmethod
     def _follow(call: _Call, wait: float | None) -> Any:
@@ -83,15 +108,18 @@ class SharedCounts:
     cache: Any = None  # a Flask-Caching backend (``get``/``set(key, value, timeout)``)
     flights: SingleFlight = field(default_factory=SingleFlight)
 
+    prepared: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+
     def answer(self, question: str, compute: Callable[[], Any],
-               wait: float | None = None) -> Answer:
+               wait: float | None = None, since: float | None = None) -> Answer:
         key = PREFIX + hashlib.sha256(question.encode()).hexdigest()
         if self.max_age and self.cache is not None:
             found = self.cache.get(key)
             if found is not None:
                 value, as_of = found
                 return Answer(value, as_of, cached=True)
-        answer = self.flights.run(key, lambda: Answer(compute(), datetime.now(UTC)), wait)
+        answer = self.flights.run(key, lambda: Answer(compute(), datetime.now(UTC)), wait,
+                                  since)
         if self.max_age and self.cache is not None:
             self.cache.set(key, (answer.value, answer.as_of), timeout=self.max_age)
         return answer
@@ -101,3 +129,18 @@ def host_cache(app) -> Any:
     """The app's Flask-Caching backend, if it has one (FlaskBB does)."""
     caches = app.extensions.get("cache") or {}
     return next(iter(caches.values()), None) if isinstance(caches, dict) else None
+
+
+def remembered(table: OrderedDict, key: Any, build: Callable[[], Any], kept: int = 8) -> Any:
+    """``build()``, remembered under ``key`` (the few newest keys are kept)."""
+    try:
+        return table[key]
+    except KeyError:
+        pass
+    value = table[key] = build()
+    while len(table) > kept:
+        try:
+            table.popitem(last=False)
+        except KeyError:  # another thread emptied it first
+            break
+    return value

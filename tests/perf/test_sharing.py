@@ -35,6 +35,47 @@ def test_concurrent_callers_share_one_call():
     assert flight.run("k", lambda: 7) == 7
 
 
+def test_a_finished_answer_serves_only_requests_that_arrived_before_it_was_asked():
+    """Live means asked of the database after the request arrived: an answer whose call
+    started after ``since`` is taken as is, an older one never."""
+    flight, calls = SingleFlight(), []
+    arrived = time.monotonic()
+    assert flight.run("k", lambda: calls.append(1) or len(calls), since=arrived) == 1
+    assert flight.run("k", lambda: calls.append(1) or len(calls), since=arrived) == 1
+    later = time.monotonic()
+    assert flight.run("k", lambda: calls.append(1) or len(calls), since=later) == 2
+    assert flight.run("k", lambda: calls.append(1) or len(calls)) == 3  # no since: asks
+    assert flight.run("other", lambda: "x", since=arrived) == "x"  # per question
+
+
+def test_a_failed_call_is_never_served_again():
+    flight, arrived = SingleFlight(), time.monotonic()
+    with pytest.raises(ZeroDivisionError):
+        flight.run("k", lambda: 1 / 0, since=arrived)
+    assert flight.run("k", lambda: "ok", since=arrived) == "ok"
+
+
+def test_the_overview_parses_unchanged_segments_once(service, monkeypatch):
+    """Unchanged segments are checked once per process; an edit, a new title or a new
+    segment is checked again (a reference's reason names the title)."""
+    a = service.create("Registered", {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
+    service.create("Built on it", {"match": "all", "rules": [
+        {"field": "segment", "op": "in", "value": [a.id]}]})
+    parsed, real = [], type(service).checked
+    monkeypatch.setattr(type(service), "checked",
+                        lambda self, segment: parsed.append(segment.id) or real(self, segment))
+    first = service.overview()[1]
+    assert len(parsed) == 2
+    assert [c.count for c in service.overview()[1]] == [c.count for c in first]
+    assert len(parsed) == 2  # nothing parsed again
+    service.update(a.id, version=a.version, criteria={"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Moderator"}]})
+    again = service.overview()[1]
+    assert len(parsed) == 4 and again[0].count != first[0].count
+    assert again[1].count == again[0].count  # the reference follows the edit
+
+
 def test_followers_get_the_leaders_error_and_a_waiting_limit():
     flight, gate = SingleFlight(), threading.Event()
 
