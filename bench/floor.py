@@ -88,6 +88,8 @@ class Floor:
         alias = f"j_{field}"
         if op in ("is_empty", "is_not_empty"):
             return f"{alias}.member_id IS {'' if op == 'is_empty' else 'NOT '}NULL"
+        if op == "has_none":
+            return f"coalesce({alias}.{self._tag(field, tuple(value))}, 0) = 0"
         flags = [f"{alias}.{self._tag(field, tuple(value) if op == 'has_any' else (v,))} = 1"
                  for v in (value if op == "has_all" else [None])]
         return " AND ".join(flags)
@@ -97,6 +99,8 @@ class Floor:
         if op in ("is_empty", "is_not_empty"):
             any_row = f"EXISTS (SELECT 1 FROM {link} l WHERE l.member_id = members.id)"
             return f"NOT {any_row}" if op == "is_empty" else any_row
+        if op == "has_none":
+            return f"NOT {self._exists(field, 'has_any', value)}"
         groups = [value] if op == "has_any" else [[v] for v in value]
         return " AND ".join(
             f"EXISTS (SELECT 1 FROM {link} l JOIN {tags} t ON t.id = l.{column} WHERE "

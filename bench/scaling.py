@@ -43,7 +43,6 @@ def measure(service, count: int, repeat: int, per_segment: bool) -> dict:
         candidates["one query per segment"] = lambda: [evaluator.count(t) for t in trees]
     times = side_by_side(candidates, repeat)
     return {"segments": count, "conditions": len(atoms),
-            "path": "SQL counts" if overview.count_in_sql(len(atoms)) else "mask fold",
             **times, "ours / floor": times["ours"] / times["floor"]}
 
 

@@ -5,7 +5,6 @@ Every function builds SQL; members are never loaded into Python to be filtered.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,8 @@ from .query.criteria import Criteria
 from .query.references import Resolver
 from .query.tree import Node
 from .registry import FieldRegistry
+
+PER_SCAN = 1000  # conditions (and segments) in one scan: under every database's column limit
 
 # Parsed criteria (or, for the engine's own tests and benchmarks, a bare tree)
 Parsed = Criteria | Node
@@ -102,52 +103,45 @@ class Evaluator:
     def counts(self, criteria: Sequence[Parsed]) -> list[int]:
         """Members matching each criteria; each distinct condition is evaluated once.
 
-        Few distinct conditions: members counted per distinct mask of conditions, each
-        segment folded from those counts. Many: the masks explode (toward one per member),
-        so each segment is counted in SQL over the same single scan instead
-        (:func:`overview.count_in_sql`). Everything, the fold included, runs under the
-        statement timeout.
+        One scan computes every distinct condition once per member as a 0/1 column, and
+        each segment is counted over those columns in the same scan (faster than folding
+        counts per distinct mask in Python at every size measured, docs/BENCHMARKS.md).
+        Past PER_SCAN conditions or segments (a row's column limit), another scan.
         """
-        trees = [tree_of(c) for c in criteria]
-        if not trees:
-            return []
-        atoms = overview.Atoms(self.registry, self.resolve)
-        formulas = [atoms.formula(tree) for tree in trees]
+        formulas, atoms = self._formulas(criteria)
+        found = [0] * len(formulas)
         deadline = timeouts.Deadline(self.timeout_ms)
-        if overview.count_in_sql(len(atoms)):
-            query = self._mask_query().select_counts(list(atoms.index), formulas)
-            return [int(n or 0) for n in self._wide(query, deadline)[0]]
-        local, masks = self._pass(atoms, range(len(atoms)), formulas, deadline)
-        return overview.fold_counts(local, masks, deadline.check)
+        mask_query = self._mask_query()
+        for numbers in overview.batches(formulas, PER_SCAN):
+            for start in range(0, len(numbers), PER_SCAN):
+                chunk = numbers[start:start + PER_SCAN]
+                used = sorted(set().union(*(overview.atoms_of(formulas[n]) for n in chunk)))
+                position = {bit: i for i, bit in enumerate(used)}
+                local = [overview.remap(formulas[n], position.__getitem__) for n in chunk]
+                query = mask_query.select_counts([atoms[bit] for bit in used], local)
+                for n, count in zip(chunk, self._wide(query, deadline)[0], strict=True):
+                    found[n] = int(count or 0)
+        return found
 
     def overlap(self, criteria: Sequence[Parsed]) -> list[list[int]]:
-        """``matrix[i][j]``: members in both ``criteria[i]`` and ``[j]`` (diagonal: sizes)."""
-        trees = [tree_of(c) for c in criteria]
-        atoms = overview.Atoms(self.registry, self.resolve)
-        formulas = [atoms.formula(tree) for tree in trees]
+        """``matrix[i][j]``: members in both ``criteria[i]`` and ``[j]`` (diagonal: sizes).
+
+        One scan groups the members by the set of segments they are in; every pair is
+        then summed over those sets (:func:`overview.overlap_of_sets`), so the work grows
+        with members and pairs, never with pairs x members.
+        """
+        formulas, atoms = self._formulas(criteria)
         if not formulas:
             return []
         deadline = timeouts.Deadline(self.timeout_ms, "the overlap")
-        if overview.count_in_sql(len(atoms)):
-            return self._pairs_in_sql(list(atoms.index), formulas, deadline)
-        local, masks = self._pass(atoms, range(len(atoms)), formulas, deadline)
-        return overview.fold_overlap(local, masks, deadline.check)
-
-    def _pairs_in_sql(self, atoms, formulas, deadline) -> list[list[int]]:
-        """One scan groups the members by the set of segments they are in; every pair
-        is then summed over those sets (:func:`overview.overlap_of_sets`), so the work
-        grows with members and pairs, never with pairs x members."""
         rows = self._wide(self._mask_query().select_sets(atoms, formulas), deadline)
         return overview.overlap_of_sets(rows, len(formulas), deadline.check)
 
-    def _pass(self, atoms, used, formulas, deadline):
-        """One query over the atoms numbered ``used``; the formulas renumbered to match."""
-        position = {bit: i for i, bit in enumerate(used)}
-        chosen = list(atoms.index)
-        query = self._mask_query().select([chosen[bit] for bit in used])
-        local = [overview.remap(f, position.__getitem__) for f in formulas]
-        rows = self._wide(query, deadline)
-        return local, Counter({int(mask): int(n) for mask, n in rows})
+    def _formulas(self, criteria: Sequence[Parsed]):
+        """Each tree as a formula over the distinct atoms of them all, and those atoms."""
+        atoms = overview.Atoms(self.registry, self.resolve)
+        formulas = [atoms.formula(tree_of(c)) for c in criteria]
+        return formulas, list(atoms.index)
 
     def _wide(self, query, deadline: timeouts.Deadline):
         """Run a one-pass query (many conditions in one scan) within ``deadline``."""

@@ -1,5 +1,5 @@
-"""The two counting paths of the overview and overlap, the rule that picks one, and the
-deadline the Python fold shares with the SQL (issue 15)."""
+"""The overview's and the overlap's counting in one scan, against one query per segment
+or pair, and the deadline the overlap's Python step shares with the SQL (issue 15)."""
 
 from __future__ import annotations
 
@@ -36,95 +36,86 @@ def _simple_overlap(service, trees):
     return [[service.evaluator.count(Group("all", (a, b))) for b in trees] for a in trees]
 
 
-@pytest.fixture(params=["fold", "sql"])
-def path(request, monkeypatch):
-    """Force one path whatever the rule says, and fail if the other one runs."""
-    forced = request.param
-    monkeypatch.setattr(overview, "count_in_sql", lambda atoms: forced == "sql")
-    refuse = {"fold": ("select_counts", "select_sets"), "sql": ("select",)}[forced]
-    for name in refuse:
-        def refused(*args, name=name, **kwargs):
-            raise AssertionError(f"{name} ran on the {forced} path")
-        monkeypatch.setattr(overview.MaskQuery, name, refused)
-    return forced
+@pytest.fixture
+def no_python_fold(monkeypatch):
+    """Fail if members are counted per mask of conditions (the membership refresh's
+    query) instead of per segment in SQL."""
+    def refused(*args, **kwargs):
+        raise AssertionError("an overview or overlap grouped members by condition mask")
+    monkeypatch.setattr(overview.MaskQuery, "select", refused)
 
 
-def test_the_rule_folds_few_conditions_and_counts_many_in_sql(service):
-    assert _atoms(service, _trees(service, scaled(6))) <= overview.FOLD_MAX_ATOMS
-    assert not overview.count_in_sql(_atoms(service, _trees(service, scaled(6))))
-    assert overview.count_in_sql(_atoms(service, _trees(service, scaled(24))))
-    assert overview.count_in_sql(_atoms(service, _trees(service, scaled(96))))
+def test_counts_and_overlap_never_group_by_condition_mask(service, no_python_fold):
+    for size in (1, 6, 24, 96):
+        trees = _trees(service, scaled(size))
+        assert service.evaluator.counts(trees) == _simple_counts(service, trees)
+        matrix = service.evaluator.overlap(trees)
+        assert [matrix[i][i] for i in range(size)] == _simple_counts(service, trees)
 
 
-def test_96_generated_segments_count_as_one_query_each(service, path):
+def test_96_generated_segments_count_as_one_query_each(service):
     trees = _trees(service, scaled(96))
-    if path == "fold":  # 58 conditions: one 60-bit mask still holds them
-        assert _atoms(service, trees) <= overview.MAX_BITS
     counts = service.evaluator.counts(trees)
     assert counts == _simple_counts(service, trees)
     assert len(set(counts)) > 20  # distinct segments, not 96 copies of one count
 
 
-def test_hand_picked_count_and_overlap_on_both_paths(service, path):
+def test_hand_picked_count_and_overlap(service):
     trees = [service.parse(c) for c in HAND_PICKED + [{"match": "all", "rules": [r]}
                                                       for r in RULES]]
     assert service.evaluator.counts(trees) == _simple_counts(service, trees)
     assert service.evaluator.overlap(trees[:10]) == _simple_overlap(service, trees[:10])
 
 
-def test_overlap_of_generated_segments_per_pair(service, path):
+def test_overlap_of_generated_segments_per_pair(service):
     trees = _trees(service, scaled(40))[16:40]  # 24 segments: 14 benchmark, 10 generated
     assert service.evaluator.overlap(trees) == _simple_overlap(service, trees)
 
 
-def test_the_rule_picks_sql_for_96_segments(service, monkeypatch):
-    def refused(*args, **kwargs):
-        raise AssertionError("96 segments were folded in Python")
-    monkeypatch.setattr(overview.MaskQuery, "select", refused)
-    trees = _trees(service, scaled(96))
+def test_counts_past_one_scan_take_several(service, monkeypatch):
+    """More conditions or segments than one row holds: several scans, the same counts."""
+    from community_segments import evaluation
+    monkeypatch.setattr(evaluation, "PER_SCAN", 7)
+    trees = _trees(service, scaled(24))
+    assert _atoms(service, trees) > 7
     assert service.evaluator.counts(trees) == _simple_counts(service, trees)
-    matrix = service.evaluator.overlap(trees)
-    assert [matrix[i][i] for i in range(len(trees))] == _simple_counts(service, trees)
-    assert matrix[0][95] == service.evaluator.count(Group("all", (trees[0], trees[95])))
 
 
-def test_no_segments_on_the_sql_path(service, path):
+def test_no_segments(service):
     assert service.evaluator.counts([]) == []
     assert service.evaluator.overlap([]) == []
 
 
-@pytest.mark.parametrize("kind", ["counts", "overlap"])
-def test_the_python_fold_is_interrupted_by_the_statement_timeout(service, monkeypatch, kind):
-    """A fold slower than the timeout stops at it, on every database (SQLite included,
-    which has no timeout of its own for SQL)."""
-    monkeypatch.setattr(overview, "count_in_sql", lambda atoms: False)
-    monkeypatch.setattr(overview, "CHECK_EVERY", 1)  # look at the clock at every mask
-    slow, real = [], overview.evaluate
+def test_the_overlaps_python_step_is_interrupted_by_the_statement_timeout(service, monkeypatch):
+    """Summing pairs over the sets slower than the timeout stops at it, on every database
+    (SQLite included, which has no timeout of its own for SQL)."""
+    monkeypatch.setattr(overview, "CHECK_EVERY", 1)  # look at the clock at every set
+    slow, real = [], overview._checked
 
-    def slow_evaluate(formula, mask):
-        slow.append(1)
-        time.sleep(0.05)
-        return real(formula, mask)
-    monkeypatch.setattr(overview, "evaluate", slow_evaluate)
+    def slow_checked(items, check):
+        for item in real(items, check):
+            slow.append(1)
+            time.sleep(0.05)
+            yield item
+    monkeypatch.setattr(overview, "_checked", slow_checked)
     trees = _trees(service, scaled(6))
     service.evaluator.timeout_ms = 800
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match="took longer than 0.8 s"):
-        getattr(service.evaluator, kind)(trees)
+        service.evaluator.overlap(trees)
     elapsed = time.monotonic() - started
-    assert slow, "the fold never ran"
-    assert elapsed < 0.8 + 0.5  # stopped at the deadline, not at the end of the fold
+    assert slow, "the sets were never summed"
+    assert elapsed < 0.8 + 0.5  # stopped at the deadline, not at the end of the sums
 
 
-def test_overlap_of_96_segments_is_the_same_on_both_paths(service, monkeypatch):
-    """Past 60 segments the sets take two masks: every pair across them is checked
-    against the mask fold (itself checked against one query per pair above)."""
+def test_overlap_pairs_across_two_masks_equal_one_query_each(service):
+    """Past 60 segments the sets take two masks: pairs across them, one query each."""
     trees = _trees(service, scaled(96))
-    monkeypatch.setattr(overview, "count_in_sql", lambda atoms: True)
-    in_sql = service.evaluator.overlap(trees)
-    monkeypatch.setattr(overview, "count_in_sql", lambda atoms: False)
-    assert in_sql == service.evaluator.overlap(trees)
-    assert any(in_sql[i][j] for i in range(60) for j in range(60, 96))
+    matrix = service.evaluator.overlap(trees)
+    pairs = [(i, j) for i in range(0, 60, 7) for j in range(60, 96, 5)]
+    assert [matrix[i][j] for i, j in pairs] == [
+        service.evaluator.count(Group("all", (trees[i], trees[j]))) for i, j in pairs]
+    assert any(matrix[i][j] for i, j in pairs)
 
 
 @given(st.lists(st.tuples(st.integers(0, (1 << 70) - 1), st.integers(1, 5000)), max_size=60))

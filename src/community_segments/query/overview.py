@@ -2,14 +2,17 @@
 
 Each tree is decomposed into atomic conditions ("atoms"); equal atoms are shared, and a
 negative operator is the negation of its positive twin ("Country is not US" is "not
-(Country is US)", which holds for an empty country too, as the compiler has it). One
-query gives every member a bit mask of the atoms it meets and counts members per
-distinct mask; each tree is then a boolean function of the mask, evaluated in Python
-over the (few) distinct masks. Overlaps of any pair fall out of the same counts.
+(Country is US)", which holds for an empty country too, as the compiler has it). Each
+tree is then a formula over the atoms. One scan computes every atom once per member as a
+0/1 column of a fenced derived table and counts each formula over those columns
+(:meth:`MaskQuery.select_counts`); the overlap groups the members of that scan by the set
+of formulas they match (:meth:`MaskQuery.select_sets`, :func:`overlap_of_sets`). The
+membership refresh streams each member's bit mask of atoms (:meth:`MaskQuery.select`).
 
-Multi-valued fields are joined once per field, as a derived table aggregated per member
-(a hash/merge join), never as a correlated ``EXISTS`` in the select list, which
-PostgreSQL runs as a sub-plan per member (DESIGN.md's measured traps).
+Multi-valued fields are joined as derived tables (one per atom, or one grouped per
+member for a field with many atoms), or on SQLite probed once per member and field:
+never as a correlated ``EXISTS`` in an aggregate, which PostgreSQL runs as a sub-plan
+per member (DESIGN.md's measured traps).
 
 Pure: builds SQL and folds counts; running the query is the caller's.
 """
@@ -35,17 +38,9 @@ from .tree import Group, Node, Rule
 
 MAX_BITS = 60  # atoms per pass: masks are 64-bit integers on every database
 
-# Up to this many distinct conditions, members are counted per distinct mask and the
-# segments folded from those counts (at most 2**16 masks, whatever the members); past
-# it, each segment is counted in SQL over the one scan. Measured at 100k members
-# (docs/BENCHMARKS.md): at 11 conditions both take the same time, at 26 the fold is
-# 1.3-1.4x slower, at 58 2.5-3.6x (distinct masks grow toward one per member).
-FOLD_MAX_ATOMS = 16
-
-
-def count_in_sql(atoms: int) -> bool:
-    """Whether counting per segment in SQL beats folding masks for this many atoms."""
-    return atoms > min(FOLD_MAX_ATOMS, MAX_BITS)
+# From this many atoms on one multi field, PostgreSQL and MariaDB read its rows once,
+# grouped per member, instead of once per atom (measured: docs/BENCHMARKS.md)
+GROUP_MULTI_ATOMS = 3
 
 
 @dataclass(frozen=True)
@@ -168,8 +163,7 @@ class MaskQuery:
             return self.select_flags(*self.flags(atoms))
         multi = _by_multi_field(self.registry, atoms)
         bits = {atom: bit for bit, atom in enumerate(atoms)}
-        terms = [_bit(self._scalar(atom), bits[atom]) for atom in atoms
-                 if self.registry[atom.field].type is not FieldType.MULTI]
+        terms = [_bit(self._scalar(atom), bits[atom]) for atom in atoms if atom.field not in multi]
         terms += [_packed(self.registry[key], [(bits[a], a) for a in field_atoms],
                           self.member_id, self.now)
                   for key, field_atoms in multi.items()]
@@ -217,12 +211,13 @@ class MaskQuery:
         columns: list = []
         tests: list[tuple[str, int | None] | None] = [None] * len(atoms)
         position = {atom: i for i, atom in enumerate(atoms)}
+        multi = _by_multi_field(self.registry, atoms)
         for i, atom in enumerate(atoms):
-            if self.registry[atom.field].type is not FieldType.MULTI:
+            if atom.field not in multi:
                 columns.append(sa.case((self._scalar(atom), _number(1)),
                                        else_=_number(0)).label(f"a{i}"))
                 tests[i] = (f"a{i}", None)
-        for number, (key, field_atoms) in enumerate(_by_multi_field(self.registry, atoms).items()):
+        for number, (key, field_atoms) in enumerate(multi.items()):
             for start in range(0, len(field_atoms), MAX_BITS):  # a mask holds 60 bits
                 chunk = field_atoms[start:start + MAX_BITS]
                 name = f"m{number}_{start}"
@@ -258,16 +253,35 @@ class MaskQuery:
                                 _number(0))
 
     def flags(self, atoms: Sequence[Atom]):
-        """The FROM clause (members + a derived table per multi atom) and a flag per atom."""
-        joined, flags = self.members, []
+        """The FROM clause (members + derived tables of multi atoms) and a flag per atom.
+
+        A multi field with few atoms gets a ``SELECT DISTINCT owner`` derived table per
+        atom (hash joins, ~35% faster than an aggregate for one or two); one with more
+        gets a single ``GROUP BY owner`` table with a 0/1 column per atom, so its rows
+        are read once however many atoms it has (96 segments at 100k: 1.4x -> see
+        docs/BENCHMARKS.md).
+        """
+        joined = self.members
+        flags: list[Any] = [None] * len(atoms)
+        grouped: dict[str, list[int]] = {}
         for number, atom in enumerate(atoms):
             if self.registry[atom.field].type is FieldType.MULTI:
-                table = _members_with(self.registry[atom.field], atom, f"multi_{number}",
+                grouped.setdefault(atom.field, []).append(number)
+            else:
+                flags[number] = self._scalar(atom)
+        for key, numbers in grouped.items():
+            field = self.registry[key]
+            if len(numbers) >= GROUP_MULTI_ATOMS:
+                table = _member_flags(field, [(n, atoms[n]) for n in numbers], f"multi_{key}",
                                       self.now)
                 joined = joined.outerjoin(table, table.c.member_id == self.member_id)
-                flags.append(table.c.member_id.is_not(None))
-            else:
-                flags.append(self._scalar(atom))
+                for n in numbers:
+                    flags[n] = table.c[f"a{n}"] == _number(1)
+                continue
+            for n in numbers:
+                table = _members_with(field, atoms[n], f"multi_{n}", self.now)
+                joined = joined.outerjoin(table, table.c.member_id == self.member_id)
+                flags[n] = table.c.member_id.is_not(None)
         return joined, flags
 
     def _scalar(self, atom: Atom) -> sa.ColumnElement[bool]:
@@ -276,11 +290,15 @@ class MaskQuery:
 
 
 def _by_multi_field(registry: FieldRegistry, atoms: Iterable[Atom]) -> dict[str, list[Atom]]:
+    """SQLite's multi atoms packed per field, for fields with two or more atoms: one
+    probe then gives them all. A lone atom stays an ``EXISTS``, which stops at the first
+    row that matches (the packed probe reads all of the member's rows): ~20% of a
+    6-segment overview at 100k members."""
     found: dict[str, list[Atom]] = {}
     for atom in atoms:
         if registry[atom.field].type is FieldType.MULTI:
             found.setdefault(atom.field, []).append(atom)
-    return found
+    return {key: field_atoms for key, field_atoms in found.items() if len(field_atoms) > 1}
 
 
 def _related(field: FilterField) -> Related:
@@ -311,6 +329,20 @@ def _members_with(field: FilterField, atom: Atom, name: str, now: datetime):
     if condition is not None:
         query = query.where(condition)
     return query.distinct().subquery(name)
+
+
+def _member_flags(field: FilterField, atoms: list[tuple[int, Atom]], name: str, now: datetime):
+    """``SELECT owner, max(0/1 of atom n) AS a<n> ... GROUP BY owner``: one row per member
+    that has related rows, a column per atom."""
+    rel = _related(field)
+    columns = []
+    for number, atom in atoms:
+        condition = _row_condition(field, atom, now)
+        value = _number(1) if condition is None else \
+            sa.func.max(sa.case((condition, _number(1)), else_=_number(0)))
+        columns.append(value.label(f"a{number}"))
+    query = sa.select(rel.owner.label("member_id"), *columns).select_from(rel.selectable)
+    return query.group_by(rel.owner).subquery(name)
 
 
 def _packed(field: FilterField, bits: list[tuple[int, Atom]], member_id, now: datetime):
@@ -357,28 +389,13 @@ def _checked(items: Iterable, check: Callable[[], None]):
 
 def fold_counts(formulas: Sequence[Formula], masks: Counter,
                 check: Callable[[], None] = _never) -> list[int]:
-    """Members matching each formula, from member counts per mask."""
+    """Members matching each formula, from member counts per mask (of :meth:`MaskQuery.select`)."""
     found = []
     for f in formulas:
         projected = _project(f, masks, check)
         found.append(sum(n for projection, n in _checked(projected.items(), check)
                          if evaluate(f, projection)))
     return found
-
-
-def fold_overlap(formulas: Sequence[Formula], masks: Counter,
-                 check: Callable[[], None] = _never) -> list[list[int]]:
-    """``matrix[i][j]``: members matching both formulas i and j."""
-    truths = [_truth_table(f, masks, check) for f in formulas]
-    members_by_set: Counter = Counter()
-    for mask, n in _checked(masks.items(), check):
-        members_by_set[tuple(i for i, (bits, table) in enumerate(truths) if table[mask & bits])] += n
-    matrix = [[0] * len(formulas) for _ in formulas]
-    for segments, n in _checked(members_by_set.items(), check):
-        for i in segments:
-            for j in segments:
-                matrix[i][j] += n
-    return matrix
 
 
 def overlap_of_sets(rows: Sequence[Sequence[int]], size: int,
@@ -423,13 +440,6 @@ def _project(formula: Formula, masks: Counter, check: Callable[[], None] = _neve
     for mask, n in _checked(masks.items(), check):
         projected[mask & bits] += n
     return projected
-
-
-def _truth_table(formula: Formula, masks: Counter,
-                 check: Callable[[], None] = _never) -> tuple[int, dict[int, bool]]:
-    bits = bits_of(formula)
-    projections = {mask & bits for mask in masks}
-    return bits, {p: evaluate(formula, p) for p in _checked(projections, check)}
 
 
 def remap(formula: Formula, bit: Callable[[int], int]) -> Formula:
