@@ -27,7 +27,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
 from bench.data import community_parser, community_url  # noqa: E402
 from bench.floor import floor_query  # noqa: E402
-from bench.run import PG_URL, load, open_app, service_for, side_by_side, versions  # noqa: E402
+from bench.run import PG_URL, load, open_app, record_for, service_for, side_by_side  # noqa: E402
 from bench.segments import SEGMENTS  # noqa: E402
 
 COMPLEX = {"match": "any", "rules": [
@@ -75,10 +75,7 @@ def main(argv=None) -> None:
     parser.add_argument("--pg-url", default=PG_URL)
     args = parser.parse_args(argv)
     url = community_url(args.db, args.members, args.seed, args.pg_url)
-    record = {"db": args.db, "members": args.members, "repeat": args.repeat,
-              "when": datetime.now(UTC).isoformat(timespec="seconds"), "load_before": load(),
-              "command": "python bench/interactive.py " + " ".join(argv or sys.argv[1:]),
-              "versions": versions(url)}
+    record = record_for("interactive.py", args, url, argv)
     app = open_app(url)
     with app.app_context():
         record["paths"] = measure(service_for(app, datetime.now(UTC)), args.repeat)

@@ -1,4 +1,5 @@
-"""docs/BENCHMARKS.md from the JSON records of bench/run.py."""
+"""docs/BENCHMARKS.md from the JSON records of bench/run.py, scaling.py, interactive.py and
+concurrency.py (bench/results/)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,70 @@ FINDINGS = Path(__file__).resolve().parent / "BENCHMARKS.findings.md"
 
 
 def write_report(results: Path) -> Path:
-    records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
-    records.sort(key=lambda r: (r["members"], r["db"]))
-    parts = [INTRO.read_text().rstrip(), "", _summary(records), _refresh(records),
-             FINDINGS.read_text()]
+    def load(pattern: str) -> list[dict]:
+        found = [json.loads(p.read_text()) for p in sorted(results.glob(pattern))]
+        return sorted(found, key=lambda r: (r["members"], r["db"]))
+    records = [r for r in load("*.json") if "overview" in r]  # bench/run.py's
+    parts = [INTRO.read_text().rstrip(), "", _scaling(load("scaling-*.json")),
+             _interactive(load("interactive-*.json")), _concurrency(load("concurrency-*.json")),
+             _summary(records), _refresh(records), FINDINGS.read_text()]
     parts += [_section(record) for record in records]
     parts += _references(results / "references")
     DOC.write_text("\n".join(parts) + "\n")
     return DOC
+
+
+def _when(r) -> str:
+    v = r["versions"]
+    return (f"`{r['command']}` on {r['when']}; {v['database']}, Python {v['python']}, "
+            f"{v['cpus']} CPUs; load average before {r['load_before']}, after {r['load_after']}; "
+            f"medians of {r['repeat']} interleaved rounds.")
+
+
+def _scaling(records) -> str:
+    """bench/scaling.py: the overview at 6 / 24 / 96 segments against the hand floor."""
+    lines = ["## Segment count scaling (`bench/scaling.py`; target: overview within 1.2x of "
+             "the floor, overlap of 24 within 1.5x of the overview)", ""]
+    for r in records:
+        lines += [f"### {r['db']}, {r['members']:,} members", "", _when(r), "",
+                  "| segments | distinct conditions | ours s | floor s | ours / floor | "
+                  "one query per segment s | per segment / ours |", "|---|---|---|---|---|---|---|"]
+        for row in r["scaling"]:
+            per = row.get("one query per segment")
+            lines.append(f"| {row['segments']} | {row['conditions']} | {row['ours']:.2f} | "
+                         f"{row['floor']:.2f} | {row['ours'] / row['floor']:.2f}x | "
+                         + (f"{per:.2f} | {per / row['ours']:.2f}x |" if per else "- | - |"))
+        o = r["overlap"]
+        lines += ["", f"Overlap of 24 segments: {o['overlap of 24']:.2f} s against the overview "
+                  f"of the same 24, {o['overview of 24']:.2f} s: "
+                  f"**{o['overlap of 24'] / o['overview of 24']:.2f}x**.", ""]
+    return "\n".join(lines)
+
+
+def _interactive(records) -> str:
+    """bench/interactive.py: paths a full scan is inherent to, against their own floor."""
+    lines = ["## Interactive paths (`bench/interactive.py`; target: within 1 s, or 1.2x "
+             "their own single-scan floor)", "",
+             "| members | database | path | ours s | floor s | ours / floor | load before |",
+             "|---|---|---|---|---|---|---|"]
+    for r in records:
+        for path, t in r["paths"].items():
+            lines.append(f"| {r['members']:,} | {r['db']} | {path} | {t['ours']:.3f} | "
+                         f"{t['floor']:.3f} | {t['ours'] / t['floor']:.2f}x | {r['load_before']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _concurrency(records) -> str:
+    """bench/concurrency.py: 50 overview requests at once against a lone one."""
+    lines = ["## Many admins at once (`bench/concurrency.py`; target: p95 within 2x a lone "
+             "request, 0 errors)", "",
+             "| members | database | lone (median of 5) s | p50 s | p95 s | p95 / lone | "
+             "requests | errors | load |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        lines.append(f"| {r['members']:,} | {r['versions']['database']} | {r['lone median']:.2f} | "
+                     f"{r['p50']:.2f} | {r['p95']:.2f} | {r['p95 / lone']:.2f}x | "
+                     f"{r['clients']} x {r['bursts']} | {r['errors']} | {r['load']} |")
+    return "\n".join(lines) + "\n"
 
 
 def _summary(records) -> str:

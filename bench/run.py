@@ -52,6 +52,14 @@ def side_by_side(candidates: dict, repeat: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in runs.items()}
 
 
+def record_for(script: str, args, url: str, argv) -> dict:
+    """The head of a benchmark's JSON record: what ran, where, when and under what load."""
+    return {"db": args.db, "members": args.members, "seed": args.seed, "repeat": args.repeat,
+            "when": datetime.now(UTC).isoformat(timespec="seconds"), "load_before": load(),
+            "command": f"python bench/{script} " + " ".join(argv or sys.argv[1:]),
+            "versions": versions(url)}
+
+
 def open_app(url: str):
     from community_segments.demo.app import create_app
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
@@ -189,10 +197,7 @@ def main(argv=None) -> None:
     if args.probe:
         print(json.dumps(probe(url, args.probe)))
         return
-    record = {"db": args.db, "members": args.members, "seed": args.seed, "repeat": args.repeat,
-              "when": datetime.now(UTC).isoformat(timespec="seconds"), "load_before": load(),
-              "command": "python bench/run.py " + " ".join(argv or sys.argv[1:]),
-              "versions": versions(url)}
+    record = record_for("run.py", args, url, argv)
     record.update(measure(url, args))
     if not args.skip_streams:
         record["streams"] = streams(args)

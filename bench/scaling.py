@@ -22,7 +22,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
 from bench.data import community_parser, community_url  # noqa: E402
 from bench.floor import floor_query  # noqa: E402
-from bench.run import PG_URL, load, open_app, service_for, side_by_side, versions  # noqa: E402
+from bench.run import PG_URL, load, open_app, record_for, service_for, side_by_side  # noqa: E402
 from bench.segments import scaled  # noqa: E402
 
 
@@ -61,10 +61,8 @@ def main(argv=None) -> None:
     parser.add_argument("--pg-url", default=PG_URL)
     args = parser.parse_args(argv)
     url = community_url(args.db, args.members, args.seed, args.pg_url)
-    record = {"db": args.db, "members": args.members, "repeat": args.repeat,
-              "when": datetime.now(UTC).isoformat(timespec="seconds"), "load_before": load(),
-              "command": "python bench/scaling.py " + " ".join(argv or sys.argv[1:]),
-              "versions": versions(url), "scaling": []}
+    record = record_for("scaling.py", args, url, argv)
+    record["scaling"] = []
     app = open_app(url)
     with app.app_context():
         service = service_for(app, datetime.now(UTC))
