@@ -17,10 +17,18 @@ class UnknownAudience(LookupError):
     """No module offers the audience, or its owner says it is gone."""
 
 
+class AudiencesUnavailable(RuntimeError):
+    """An owner could not list its audiences just now (e.g. its counts timed out)."""
+
+
 def collect(sender=None) -> list[dict]:
     """Every audience on offer: dicts with ``id``, ``label``, ``description``, ``count``."""
-    found = [audience for _receiver, answer in collect_audiences.send(sender)
-             for audience in answer or ()]
+    try:
+        answers = collect_audiences.send(sender)
+    except Exception as exc:  # the owner's own error types are unknown here
+        current_app.logger.warning("campaigns: the audiences could not be listed: %s", exc)
+        raise AudiencesUnavailable(str(exc)) from exc
+    found = [audience for _receiver, answer in answers for audience in answer or ()]
     return sorted(found, key=lambda audience: audience["label"].lower())
 
 
@@ -54,5 +62,20 @@ def recipients(audience_id: str, sender=None):
         raise UnknownAudience(str(exc)) from exc
     for _receiver, answer in answers:
         if answer is not None:
-            return answer
+            return _Streamed(answer)
     raise UnknownAudience(f"no module offers the audience {audience_id!r}")
+
+
+class _Streamed:
+    """The owner's recipients; what fails while they stream (e.g. a timed-out batch) is
+    ``AudiencesUnavailable``, so a send stops resumably instead of crashing the page."""
+
+    def __init__(self, recipients):
+        self.recipients = recipients
+
+    def __iter__(self):
+        try:
+            yield from self.recipients
+        except Exception as exc:  # the owner's own error types are unknown here
+            current_app.logger.warning("campaigns: the recipients stopped streaming: %s", exc)
+            raise AudiencesUnavailable(str(exc)) from exc

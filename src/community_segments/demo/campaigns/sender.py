@@ -67,7 +67,7 @@ def send_campaign(campaign_id: int) -> Progress:
             for batch in batched(recipients, int(current_app.config["CAMPAIGNS_BATCH_SIZE"])):
                 sending.send(batch)
     except (mail.Undelivered, mail.Unconfirmed, mail.TemplateError, OSError,
-            mail.smtplib.SMTPException) as exc:
+            mail.smtplib.SMTPException, audiences.AudiencesUnavailable) as exc:
         _finish(campaign, INTERRUPTED, f"{type(exc).__name__}: {exc}")
         raise SendFailed(f"sending stopped: {exc}; send again to resume") from exc
     except BaseException as exc:
@@ -88,6 +88,7 @@ def _start(campaign: Campaign) -> None:
 
 def _finish(campaign: Campaign, status: str, error: str | None) -> None:
     db.session.rollback()
+    error = error if error is None or len(error) <= 2000 else error[:1999] + "…"
     campaign.status, campaign.last_error, campaign.finished_at = status, error, now()
     db.session.commit()
 

@@ -15,6 +15,9 @@ from .models import Campaign
 from .sender import SendFailed, progress, send_campaign
 
 MERGE_HINT = ("name", "email", "job_title", "department", "country")
+RETRY_AFTER_SECONDS = 30
+MAX_SUBJECT = 200  # the subject column's length
+MAX_BODY_BYTES = 65_535  # a TEXT column on MariaDB
 
 
 def make_blueprint(is_admin: Callable[[], bool]) -> Blueprint:
@@ -24,7 +27,14 @@ def make_blueprint(is_admin: Callable[[], bool]) -> Blueprint:
     bp.add_url_rule("/new", "new", new, methods=["GET", "POST"])
     bp.add_url_rule("/<int:campaign_id>", "show", show)
     bp.add_url_rule("/<int:campaign_id>/send", "send", send, methods=["POST"])
+    bp.register_error_handler(audiences.AudiencesUnavailable, _busy)
     return bp
+
+
+def _busy(exc: audiences.AudiencesUnavailable):
+    """The audiences could not be counted just now (a timeout): a 503 that says so."""
+    return (render_template("campaigns/busy.html", message=str(exc)), 503,
+            {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _guard(is_admin):
@@ -72,6 +82,10 @@ def _problem(form, offered: dict) -> str | None:
     subject, body = form.get("subject", "").strip(), form.get("body", "")
     if not subject or not body.strip():
         return "Give the campaign a subject and a body."
+    if len(subject) > MAX_SUBJECT:
+        return f"The subject is too long: at most {MAX_SUBJECT} characters ({len(subject):,} given)."
+    if len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        return f"The body is too long: at most {MAX_BODY_BYTES:,} bytes of UTF-8."
     if form.get("audience") not in offered:
         return "Pick an audience from the list."
     sample = _first_recipient(form["audience"])
