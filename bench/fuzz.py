@@ -125,8 +125,17 @@ class Server:
             self.log.append(line)
 
     def errors(self) -> list[str]:
-        return [line.rstrip() for line in self.log
-                if "Traceback" in line or "Error handling request" in line]
+        """Each traceback in the server log as its first line (the logger's message,
+        when there is one) and its last (the exception)."""
+        found, lines = [], [line.rstrip() for line in self.log]
+        for i, line in enumerate(lines):
+            if "Traceback" not in line and "Error handling request" not in line:
+                continue
+            end = next((j for j in range(i + 1, len(lines))
+                        if lines[j] and not lines[j][0].isspace()), i)
+            before = lines[i - 1] if "Traceback" in line and i else ""
+            found.append(" / ".join(filter(None, (before, line, lines[end] if end > i else ""))))
+        return found
 
     def stop(self) -> None:
         self.process.terminate()
