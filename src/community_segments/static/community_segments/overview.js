@@ -168,12 +168,14 @@
       var retry = el("a", "cs-retry", "Try again");
       retry.href = status.getAttribute("data-retry-url");
       retry.addEventListener("click", function (event) { event.preventDefault(); load(); });
+      page.querySelectorAll(".cs-counting").forEach(function (span) { span.textContent = "not counted"; });
       status.classList.add("cs-alert", "cs-alert-error");
       status.replaceChildren("Live counts could not be loaded (" + reason + "); the counts shown are from the last refresh. ", retry);
     }
     function load() {
       status.classList.remove("cs-alert", "cs-alert-error");
       status.textContent = "Counting members live…";
+      page.querySelectorAll(".cs-counting").forEach(function (span) { span.textContent = "counting…"; });
       var controller = new AbortController();
       var timer = window.setTimeout(function () { controller.abort(); }, COUNTS_TIMEOUT_MS);
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}, signal: controller.signal})
