@@ -221,9 +221,22 @@ class SegmentCount(Schema):
         "description": "when the count was taken (older than now with SEGMENTS_COUNTS_MAX_AGE)"})
 
 
+class OverviewQuery(Schema):
+    groups = fields.Boolean(load_default=False, metadata={
+        "description": "also count each group's members in any of its segments"})
+
+
+class GroupTotal(Schema):
+    id = fields.Integer()
+    members = fields.Integer(metadata={"description": "members in at least one segment of "
+                                                      "the group that is not broken"})
+
+
 class Overview(Schema):
     total_members = fields.Integer()
     segments = fields.List(fields.Nested(SegmentCount))
+    groups = fields.List(fields.Nested(GroupTotal), metadata={
+        "description": "with groups=true: the groups with a segment that is not broken"})
 
 
 class CsrfToken(Schema):

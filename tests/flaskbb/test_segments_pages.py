@@ -117,11 +117,18 @@ def saved_segment(segments_site):
 
 def test_saved_segment_on_the_overview(segments_site, saved_segment):
     expected = len(sql_rows(segments_site, CRITERIA_SQL))
-    overview = " ".join(segments_site.login("admin").get("/admin/segments/").text.split())
+    admin = segments_site.login("admin")
+    overview = " ".join(admin.get("/admin/segments/?counts=live").text.split())
     assert "Loyal champions" in overview and "FlaskBB tests" in overview
     card = overview[overview.index("Loyal champions"):]
     assert f'<span class="cs-count">{expected}</span>' in card[:1500]
     assert 0 < expected < 16
+    at_once = admin.get("/admin/segments/").text  # not evaluated: never refreshed yet
+    card = at_once[at_once.index("Loyal champions"):]
+    assert "counting…" in card[:1500]
+    head = at_once[:at_once.index("</head>")]  # FlaskBB's layout: the refresh is in <head>
+    assert ('<noscript><meta http-equiv="refresh" content="0;url=/admin/segments/?counts=live">'
+            in head)
 
 
 # -- members and export through the JSON API ------------------------------------------------

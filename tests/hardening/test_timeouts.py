@@ -160,3 +160,20 @@ def test_a_create_that_times_out_is_503_and_writes_nothing(slow_app):
     again = client.post(f"{API}/segments", headers={"X-CSRFToken": "token"}, json={
         "title": "Slow", "criteria": json.loads(criteria("late"))})
     assert again.status_code == 201  # no "title exists": the first try left nothing
+
+
+def test_the_overview_renders_at_once_beside_a_segment_past_the_timeout(slow_app):
+    """Issue 15: the overview page evaluates nothing; the live counts come from the API."""
+    import time
+
+    from community_segments import get_state
+    with slow_app.app_context():
+        get_state(slow_app).service().create("Slow", json.loads(criteria("slow")))
+    client = slow_app.test_client()
+    started = time.monotonic()
+    page = client.get("/admin/segments/")
+    elapsed = time.monotonic() - started
+    assert page.status_code == 200 and elapsed < 2.0, elapsed  # the timeout is 2 s
+    assert "Slow" in page.get_data(as_text=True) and "counting…" in page.get_data(as_text=True)
+    live = client.get(f"{API}/overview").get_json()["segments"]
+    assert [s["title"] for s in live if s["error"]] == ["Slow"]  # where it does run, it fails

@@ -113,6 +113,22 @@ def latest_movers(session, segment_id: int, limit: int = 10) -> dict[str, list[t
     return found
 
 
+@dataclass(frozen=True)
+class LastCount:
+    count: int
+    at: datetime
+    criteria_hash: str  # what the count was taken of (see refresh.fingerprint)
+
+
+def last_counts(session) -> dict[int, LastCount]:
+    """Every refreshed segment's count at its last refresh, in one query (the stored
+    memberships are not read)."""
+    rows = session.execute(sa.select(MEMBERSHIP.c.segment_id, MEMBERSHIP.c.count,
+                                     MEMBERSHIP.c.refreshed_at, MEMBERSHIP.c.criteria_hash))
+    return {int(segment_id): LastCount(int(count), at, digest)
+            for segment_id, count, at, digest in rows}
+
+
 def last_refresh(session, segment_id: int) -> datetime | None:
     return session.scalar(sa.select(MEMBERSHIP.c.refreshed_at)
                           .where(MEMBERSHIP.c.segment_id == segment_id))

@@ -16,6 +16,7 @@ from flask import Blueprint, g
 from ..state import get_state
 from . import charts, read
 from .models import Membership
+from .refresh import fingerprint
 
 log = logging.getLogger(__name__)
 TREND_DAYS = 30
@@ -57,6 +58,19 @@ def trend(segment_id: int) -> dict | None:
              ", ".join(f"{c:,}" for c in found.counts[-12:]))
     return {"sparkline": charts.sparkline(found.counts, label), "entered": found.entered,
             "left": found.left, "last_at": found.last_at}
+
+
+def _last_counts(segments: list) -> dict[int, read.LastCount]:
+    """The count of each segment at its last refresh, for the overview to show while the
+    live counts are taken; a segment edited since (itself or a segment it refers to) has
+    none: that count was of other criteria."""
+    known = read.last_counts(_session())
+    by_id = {segment.id: segment for segment in segments}
+    return {sid: last for sid, last in known.items()
+            if sid in by_id and fingerprint(by_id[sid], by_id) == last.criteria_hash}
+
+
+last_counts = _tolerant(_last_counts, {})
 
 
 def panel(segment_id: int, movers: int = 10) -> dict:

@@ -12,7 +12,11 @@ from flask import jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .. import signals
+from ..errors import CriteriaError
+from ..history import web as history
+from ..inputs import percent
 from ..query.tree import Group
+from ..service import SegmentCount
 from ..state import get_state
 from .export import cell
 
@@ -53,6 +57,25 @@ def column_names(registry, columns, session=None) -> dict:
         if field is not None and field.choice_labels:
             labels[column] = field.choice_labels
     return {"headers": headers, "labels": labels}
+
+
+def last_known(service, segments: list, total: int) -> list[SegmentCount]:
+    """Each segment as the overview shows it before the live counts: broken (its stored
+    criteria do not check, found without evaluating them) or its count at the last
+    refresh (``as_of``), None where there is none."""
+    known = history.last_counts(segments)
+    items = []
+    for segment in segments:
+        try:
+            criteria = service.checked(segment)
+        except CriteriaError as exc:
+            items.append(SegmentCount(segment, None, None, exc.one_line()))
+            continue
+        last = known.get(segment.id)
+        items.append(SegmentCount(segment, None, None, criteria=criteria) if last is None else
+                     SegmentCount(segment, last.count, percent(last.count, total),
+                                  criteria=criteria, as_of=last.at))
+    return items
 
 
 def group_totals(service, by_group: dict) -> dict:

@@ -96,24 +96,33 @@ def _rendered(template: str, status: int = 200, **context):
 
 @pages.get("/")
 def overview():
-    return _rendered("overview.html", **_overview_context())
+    """Titles, groups and the last known counts at once (the script then fills in the
+    live ones); ``?counts=live`` waits for the live counts, the page without JavaScript."""
+    live = request.args.get("counts") == "live"
+    return _rendered("overview.html", **_overview_context(live=live, refresh=not live))
 
 
-def _overview_context() -> dict:
+def _overview_context(live: bool = False, refresh: bool = False) -> dict:
+    """``live``: every count evaluated now; else the counts of the last refresh, and
+    ``refresh`` sends a browser without JavaScript on to the live page."""
     service = _service()
     groups = service.list_groups()
     by_group: dict[int | None, list] = {group.id: [] for group in groups}
     ungrouped: list = []
-    total, counts = service.overview()  # one shared evaluation gives the total too
+    if live:
+        total, counts = service.overview()  # one shared evaluation gives the total too
+    else:
+        total = service.total_members()
+        counts = display.last_known(service, service.list_segments(), total)
     for item in counts:
         by_group.get(item.segment.group_id, ungrouped).append(item)
     query = request.args.get("q", "").strip()
     items = [item for group in by_group.values() for item in group] + ungrouped
     return {"groups": groups, "by_group": by_group, "ungrouped": ungrouped,
-            "total": total, "errors": None, "query": query,
-            "as_of": next((item.as_of for item in counts if item.as_of), None),
+            "total": total, "errors": None, "query": query, "live": live, "refresh": refresh,
+            "as_of": next((item.as_of for item in counts if item.as_of), None) if live else None,
             "max_age": get_state().config.counts_max_age,
-            "group_totals": display.group_totals(service, by_group),
+            "group_totals": display.group_totals(service, by_group) if live else {},
             "segments_count": len(items),
             "found": sum(query.lower() in item.segment.title.lower() for item in items),
             "matching": display.matching_groups(query, {**by_group, None: ungrouped})}
@@ -150,6 +159,7 @@ def _group_action(action, message: str):
 
 
 def _overview_error(exc: ValidationError):
+    # (no refresh to the live page: it would lose the message)
     return _rendered("overview.html", 422, **{**_overview_context(), "errors": exc.errors})
 
 

@@ -7,9 +7,10 @@ from dataclasses import replace
 
 from flask import request
 
-from ... import schemas
+from ... import guarded, schemas
 from ...inputs import percent
 from ...service import SegmentCount, SegmentService
+from ..display import group_totals
 from ..openapi import apidoc
 from .blueprint import api
 from .helpers import actor, body, criteria_of, csv_response, dump, member_page, query, service
@@ -148,13 +149,24 @@ def export_segment(segment_id: int):
 
 @api.get("/overview")
 @apidoc("Member count and share of every segment, and the member total", "segments",
-        responses={200: schemas.Overview})
+        query=schemas.OverviewQuery, responses={200: schemas.Overview})
 def overview():
-    total, counts = service().overview()
+    asked = schemas.OverviewQuery().load({k: v for k, v in request.args.items() if k == "groups"})
+    svc = service()
+    total, counts = svc.overview()
     items = [{"id": c.segment.id, "title": c.segment.title, "group_id": c.segment.group_id,
               "count": c.count, "percent": c.percent, "error": c.error, "as_of": c.as_of}
              for c in counts]
-    return dump(schemas.Overview, {"total_members": total, "segments": items})
+    result: dict = {"total_members": total, "segments": items}
+    if asked["groups"]:
+        by_group: dict = {}
+        for c in counts:
+            by_group.setdefault(c.segment.group_id, []).append(c)
+        by_group.pop(None, None)  # the ungrouped are no folder with a total
+        with guarded.evaluating(svc.evaluator, "the group totals"):
+            totals = group_totals(svc, by_group)
+        result["groups"] = [{"id": gid, "members": n} for gid, n in totals.items()]
+    return dump(schemas.Overview, result)
 
 
 @api.get("/overlap")
