@@ -175,5 +175,6 @@ def test_the_overview_renders_at_once_beside_a_segment_past_the_timeout(slow_app
     elapsed = time.monotonic() - started
     assert page.status_code == 200 and elapsed < 2.0, elapsed  # the timeout is 2 s
     assert "Slow" in page.get_data(as_text=True) and "counting…" in page.get_data(as_text=True)
-    live = client.get(f"{API}/overview").get_json()["segments"]
-    assert [s["title"] for s in live if s["error"]] == ["Slow"]  # where it does run, it fails
+    live = client.get(f"{API}/overview")  # where it does run, it times out: the script
+    assert live.status_code == 503        # keeps the page's counts and offers a retry
+    assert "the segment overview took longer than" in live.get_json()["message"]
