@@ -162,3 +162,65 @@ def test_json_constants_are_not_numbers():
 def test_a_key_round_trips(value):
     key = cursor.Key("x", "desc", value, 7)
     assert cursor.decode(key.encode(), "x", "desc", None) == key
+
+
+# -- JIT off around the page and count queries (PostgreSQL) ------------------------------
+
+def _statements(session):
+    seen: list[str] = []
+
+    def record(conn, cursor_, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    return seen, record
+
+
+def test_jit_is_off_for_the_page_and_the_count_then_back(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    evaluator = Evaluator(session, FIELDS, VIEW, now=NOW)
+    engine = session.get_bind()
+    seen, record = _statements(session)
+    try:
+        _store(session, [{"username": name} for name in "abc"])
+        default = session.scalar(sa.text("SHOW jit"))
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            page = evaluator.members(EVERYONE, per_page=2, sort="username")
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        assert [row["username"] for row in page.items] == ["a", "b"] and page.total == 3
+        page_at = next(i for i, s in enumerate(seen) if " LIMIT " in s and "ORDER BY" in s)
+        count_at = next(i for i, s in enumerate(seen) if "count(" in s)
+        for at in (page_at, count_at):
+            off = max(i for i, s in enumerate(seen[:at]) if s.startswith("SET LOCAL jit"))
+            assert seen[off] == "SET LOCAL jit = off"
+            assert not any(s == "RESET jit" for s in seen[off:at])
+            assert "RESET jit" in seen[at:]
+        assert session.scalar(sa.text("SHOW jit")) == default  # same transaction, same session
+    finally:
+        session.rollback()
+
+
+def test_a_failing_page_query_does_not_leave_jit_off(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    evaluator = Evaluator(session, FIELDS, VIEW, now=NOW)
+    engine = session.get_bind()
+    default = session.scalar(sa.text("SHOW jit"))
+    session.rollback()
+
+    def fail(conn, cursor_, statement, parameters, context, executemany):
+        if " LIMIT " in statement:  # the page query, made to fail in the database
+            return "SELECT 1 / 0", {}
+        return statement, parameters
+
+    sa.event.listen(engine, "before_cursor_execute", fail, retval=True)
+    try:
+        with pytest.raises(sa.exc.DBAPIError, match="division by zero"):
+            evaluator.members(EVERYONE, per_page=2, sort="username")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", fail)
+    session.rollback()
+    assert session.scalar(sa.text("SHOW jit")) == default
+    session.rollback()

@@ -219,7 +219,13 @@ class Evaluator:
         if self.session.get_bind().dialect.name != "postgresql":
             return run()
         self.session.execute(sa.text("SET LOCAL jit = off"))
-        result = run()
+        try:
+            result = run()
+        except sa.exc.DBAPIError:
+            raise  # the transaction is aborted: its rollback ends the local setting
+        except Exception:
+            self.session.execute(sa.text("RESET jit"))  # still usable: leave it as it was
+            raise
         self.session.execute(sa.text("RESET jit"))
         return result
 
