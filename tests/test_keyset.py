@@ -65,13 +65,13 @@ def _walk(evaluator, sort, direction, per_page):
     """Every page by ``after`` cursors, then back again by ``before`` cursors."""
     pages = [evaluator.members(EVERYONE, per_page=per_page, sort=sort, direction=direction,
                                count=False)]
-    while pages[-1].next:
+    while pages[-1].next_after:
         pages.append(evaluator.members(EVERYONE, per_page=per_page, sort=sort,
-                                       direction=direction, after=pages[-1].next, count=False))
+                                       direction=direction, after=pages[-1].next_after, count=False))
     back = [pages[-1]]
-    while back[-1].previous:
+    while back[-1].previous_before:
         back.append(evaluator.members(EVERYONE, per_page=per_page, sort=sort,
-                                      direction=direction, before=back[-1].previous,
+                                      direction=direction, before=back[-1].previous_before,
                                       count=False))
     return pages, back[::-1]
 
@@ -89,12 +89,12 @@ def test_keyset_pages_equal_one_ordered_query(session):
             _store(session, people)
             whole = evaluator.members(EVERYONE, per_page=500, sort=sort, direction=direction)
             expected = [row["id"] for row in whole.items]
-            assert whole.total == len(people) == len(expected) and whole.next is None
+            assert whole.total == len(people) == len(expected) and whole.next_after is None
             pages, back = _walk(evaluator, sort, direction, per_page)
             assert [row["id"] for p in pages for row in p.items] == expected
             assert [row["id"] for p in back for row in p.items] == expected
             assert all(len(p.items) == per_page for p in pages[:-1])
-            assert back[0].page == 1 and back[0].previous is None
+            assert back[0].page == 1 and back[0].previous_before is None
             by_offset = [evaluator.members(EVERYONE, page=n, per_page=per_page, sort=sort,
                                            direction=direction, count=False).items
                          for n in range(1, len(pages) + 1)]

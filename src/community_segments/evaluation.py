@@ -35,8 +35,8 @@ def tree_of(criteria: Parsed) -> Node:
 @dataclass(frozen=True)
 class Page:
     """One page of members. ``total`` is None when the count was not asked for;
-    ``next`` and ``previous`` are cursors (``after=``, ``before=``) to the pages around
-    it, None where there is none (``previous`` is None on page 1)."""
+    ``next_after`` and ``previous_before`` are cursors (for ``after=``, ``before=``) to
+    the pages around it, None where there is none (``previous_before`` on page 1)."""
 
     items: list[dict]
     total: int | None
@@ -44,8 +44,8 @@ class Page:
     per_page: int
     sort: str
     direction: str
-    next: str | None = None
-    previous: str | None = None
+    next_after: str | None = None
+    previous_before: str | None = None
 
     @property
     def pages(self) -> int | None:
@@ -98,7 +98,7 @@ class Evaluator:
                 before: str | None = None, count: bool = True) -> Page:
         """A page of members ordered by ``sort`` (empty values last), then id.
 
-        ``after``/``before``: a cursor from a page's ``next``/``previous``; the page is
+        ``after``/``before``: a page's ``next_after``/``previous_before``; the page is
         then read by keyset (rows past that key), never by OFFSET, and ``page`` only
         numbers it. ``count=False`` leaves ``total`` None (the count is the slow part).
         """

@@ -6,6 +6,8 @@ drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -219,16 +221,29 @@ def _members_page(text: str, errors: dict | None = None, form=None):
                      groups=service.list_groups(), total=service.total_members())
 
 
-def _member_table(service, criteria):
+def _member_table(service, criteria, count: bool = True):
+    """A page of members: by ``?page=`` (OFFSET, as documented), or by the ``after=`` /
+    ``before=`` cursors its links carry (keyset: deep pages cost what the first does)."""
     view = get_state().view
     paging = forms.paging(request.args, view.sortable, view.name_column)
     per_page = get_state().config.rows_per_page()
-    page = service.members(criteria, per_page=per_page, **paging)
-    if page.page > page.pages >= 1:  # past the end (a shrunk segment, ?page=999): the last page
-        page = service.members(criteria, per_page=per_page, **{**paging, "page": page.pages})
+    page = service.members(criteria, per_page=per_page, count=count, **paging)
+    if not page.items and page.page > 1 and not (paging["after"] or paging["before"]):
+        page = _last_page(service, criteria, page, paging)
     columns = [name for name in view.columns if name != "id"]
     return {"page": page, "columns": columns, "sortable": view.sortable,
             **display.column_names(get_state().registry, columns, service.session)}
+
+
+def _last_page(service, criteria, page, paging):
+    """Past the end (a shrunk segment, ?page=999): the last page instead."""
+    total = service.count(criteria) if page.total is None else page.total
+    last = max(1, -(-total // page.per_page))
+    if last >= page.page:
+        return page
+    found = service.members(criteria, per_page=page.per_page, count=False,
+                            **{**paging, "page": last})
+    return replace(found, total=page.total)
 
 
 @pages.post("/preview")
