@@ -310,11 +310,14 @@ def update(segment_id: int):
 
 
 def _detail_page(segment, form=None, errors=None, conflict=None, status=200, refused=None):
+    """The first page of members comes without the count (the slow part at scale): the
+    page's script fetches it from the API; ``?count=1`` (the no-script link) counts here."""
     service, state = _service(), get_state()
     (criteria, problem), table = _stored(service, segment), None
+    counted = request.args.get("count") == "1"
     if criteria is not None:
         try:
-            table = _member_table(service, criteria)
+            table = _member_table(service, criteria, count=counted)
         except EvaluationError as exc:  # valid, but the database refuses its query
             criteria, problem = None, exc.errors["criteria"][0]
         except ValidationError as exc:
@@ -322,7 +325,8 @@ def _detail_page(segment, form=None, errors=None, conflict=None, status=200, ref
     return _rendered(
         "detail.html", status, segment=segment, problem=problem, table=table,
         sentence=None if criteria is None else service.describe(criteria),
-        count=table["page"].total if table else None, total=service.total_members(),
+        count=table["page"].total if table else None,
+        total=service.total_members() if counted else None,
         form=form or {}, errors=errors, conflict=conflict, groups=service.list_groups(),
         usage=service.usage(segment), refused=refused,
         criteria_text=(form or {}).get("criteria") or forms.criteria_text(segment.criteria),
