@@ -67,6 +67,12 @@ class PagingQuery(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
     sort = fields.String(load_default="username")
     direction = fields.String(load_default="asc", validate=validate.OneOf(DIRECTIONS))
+    after = fields.String(load_default=None, metadata={
+        "description": "A page's `next_after` cursor: the page after it, read by keyset (no "
+                       "OFFSET; `page` then only numbers it). Made for one sort and "
+                       "direction: another is 422."})
+    before = fields.String(load_default=None, metadata={
+        "description": "A page's `previous_before` cursor: the page before it, by keyset."})
 
 
 class CriteriaQuery(Schema):
@@ -259,6 +265,10 @@ class MemberPage(Schema):
     pages = fields.Integer()
     sort = fields.String()
     direction = fields.String()
+    next_after = fields.String(allow_none=True, metadata={
+        "description": "Cursor of the next page (pass as `after`); null on the last page."})
+    previous_before = fields.String(allow_none=True, metadata={
+        "description": "Cursor of the page before (pass as `before`); null on page 1."})
 
 
 class OverlapSegment(Schema):

@@ -34,11 +34,13 @@ def criteria(text: str | None, registry: FieldRegistry) -> Criteria:
 
 
 def paging(args, sortable, default_sort: str) -> dict:
-    """page, sort and direction from query arguments; raises ValidationError."""
+    """page, sort, direction and the ``after``/``before`` cursors from query arguments;
+    raises ValidationError (a bad cursor too, when the page is read)."""
     page = page_number(args.get("page", 1))
     sort, direction = args.get("sort", default_sort), args.get("direction", "asc")
     check_sort(sort, direction, sortable)
-    return {"page": page, "sort": sort, "direction": direction}
+    return {"page": page, "sort": sort, "direction": direction,
+            "after": args.get("after") or None, "before": args.get("before") or None}
 
 
 def group_choice(form) -> int | str | None:

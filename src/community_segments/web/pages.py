@@ -6,6 +6,8 @@ drag-and-drop and the diff, through the two small JSON endpoints ``preview`` and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -229,16 +231,29 @@ def _members_page(text: str, errors: dict | None = None, form=None):
                      groups=service.list_groups(), total=service.total_members())
 
 
-def _member_table(service, criteria):
+def _member_table(service, criteria, count: bool = True):
+    """A page of members: by ``?page=`` (OFFSET, as documented), or by the ``after=`` /
+    ``before=`` cursors its links carry (keyset: deep pages cost what the first does)."""
     view = get_state().view
     paging = forms.paging(request.args, view.sortable, view.name_column)
     per_page = get_state().config.rows_per_page()
-    page = service.members(criteria, per_page=per_page, **paging)
-    if page.page > page.pages >= 1:  # past the end (a shrunk segment, ?page=999): the last page
-        page = service.members(criteria, per_page=per_page, **{**paging, "page": page.pages})
+    page = service.members(criteria, per_page=per_page, count=count, **paging)
+    if not page.items and page.page > 1 and not (paging["after"] or paging["before"]):
+        page = _last_page(service, criteria, page, paging)
     columns = [name for name in view.columns if name != "id"]
     return {"page": page, "columns": columns, "sortable": view.sortable,
             **display.column_names(get_state().registry, columns, service.session)}
+
+
+def _last_page(service, criteria, page, paging):
+    """Past the end (a shrunk segment, ?page=999): the last page instead."""
+    total = service.count(criteria) if page.total is None else page.total
+    last = max(1, -(-total // page.per_page))
+    if last >= page.page:
+        return page
+    found = service.members(criteria, per_page=page.per_page, count=False,
+                            **{**paging, "page": last})
+    return replace(found, total=page.total)
 
 
 @pages.post("/preview")
@@ -305,11 +320,14 @@ def update(segment_id: int):
 
 
 def _detail_page(segment, form=None, errors=None, conflict=None, status=200, refused=None):
+    """The first page of members comes without the count (the slow part at scale): the
+    page's script fetches it from the API; ``?count=1`` (the no-script link) counts here."""
     service, state = _service(), get_state()
     (criteria, problem), table = _stored(service, segment), None
+    counted = request.args.get("count") == "1"
     if criteria is not None:
         try:
-            table = _member_table(service, criteria)
+            table = _member_table(service, criteria, count=counted)
         except EvaluationError as exc:  # valid, but the database refuses its query
             criteria, problem = None, exc.errors["criteria"][0]
         except ValidationError as exc:
@@ -317,7 +335,8 @@ def _detail_page(segment, form=None, errors=None, conflict=None, status=200, ref
     return _rendered(
         "detail.html", status, segment=segment, problem=problem, table=table,
         sentence=None if criteria is None else service.describe(criteria),
-        count=table["page"].total if table else None, total=service.total_members(),
+        count=table["page"].total if table else None,
+        total=service.total_members() if counted else None,
         form=form or {}, errors=errors, conflict=conflict, groups=service.list_groups(),
         usage=service.usage(segment), refused=refused,
         criteria_text=(form or {}).get("criteria") or forms.criteria_text(segment.criteria),

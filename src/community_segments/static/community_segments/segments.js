@@ -71,7 +71,16 @@
       self.changed(false);
     });
     this.render();
-    this.changed(false);
+    var panel = root.hasAttribute("data-lazy") && root.closest("details");
+    if (panel && !panel.open) {  // counted when the admin opens it, not with every page
+      panel.addEventListener("toggle", function first() {
+        if (!panel.open) return;
+        panel.removeEventListener("toggle", first);
+        self.changed(false);
+      });
+    } else {
+      this.changed(false);
+    }
   }
 
   Builder.prototype.parseText = function () {

@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 
 from ... import schemas
 from ...export import plain
-from ...inputs import BadJSON, load_json
+from ...inputs import BadJSON, load_json, percent
 from ...query.criteria import Criteria, parse
 from ...service import CriteriaInput, SegmentService
 from ...state import get_state
@@ -68,6 +68,13 @@ def member_page(svc: SegmentService, criteria: CriteriaInput, paging: dict):
     page = svc.members(criteria, **paging)
     items = [{key: plain(value) for key, value in row.items()} for row in page.items]
     return dump(schemas.MemberPage, {**page.__dict__, "items": items, "pages": page.pages})
+
+
+def count_json(svc: SegmentService, criteria: CriteriaInput):
+    count, total = svc.count(criteria), svc.total_members()
+    return dump(schemas.Count, {"count": count, "total_members": total,
+                                "percent": percent(count, total),
+                                "sentence": svc.describe(criteria)})
 
 
 def csv_response(svc: SegmentService, criteria: CriteriaInput, filename: str) -> Response:

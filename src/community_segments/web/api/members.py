@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from ... import schemas
-from ...inputs import percent
 from ...query.criteria import Criteria
 from ..openapi import apidoc
 from .blueprint import api
-from .helpers import body, criteria_of, csv_response, dump, member_page, query, service
+from .helpers import body, count_json, criteria_of, csv_response, member_page, query, service
 
 
 def _count(criteria: Criteria):
-    svc = service()
-    count, total = svc.count(criteria), svc.total_members()
-    return dump(schemas.Count, {"count": count, "total_members": total,
-                                "percent": percent(count, total),
-                                "sentence": svc.describe(criteria)})
+    return count_json(service(), criteria)
 
 
 @api.get("/count")

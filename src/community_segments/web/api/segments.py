@@ -13,7 +13,17 @@ from ...service import SegmentCount, SegmentService
 from ..display import group_totals
 from ..openapi import apidoc
 from .blueprint import api
-from .helpers import actor, body, criteria_of, csv_response, dump, member_page, query, service
+from .helpers import (
+    actor,
+    body,
+    count_json,
+    criteria_of,
+    csv_response,
+    dump,
+    member_page,
+    query,
+    service,
+)
 
 SEGMENT = "<int:segment_id>"
 
@@ -137,6 +147,14 @@ def segment_members(segment_id: int):
     segment = svc.get(segment_id)
     paging = query(schemas.PagingQuery)
     return member_page(svc, criteria_of(segment.criteria), paging)
+
+
+@api.get(f"/segments/{SEGMENT}/count")
+@apidoc("The segment's member count and share of all members (the detail page fills in "
+        "its count from here)", "segments", responses={200: schemas.Count})
+def segment_count(segment_id: int):
+    svc = service()
+    return count_json(svc, criteria_of(svc.get(segment_id).criteria))
 
 
 @api.get(f"/segments/{SEGMENT}/export.csv")
