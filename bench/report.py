@@ -133,7 +133,14 @@ def _section(r) -> str:
     lines += _rows("overlap 24x24", overlap, "overview (ours)")
     lines.append(f"| (one query per pair: 24 sizes + 276 pairs, {measured} pairs timed"
                  + (", rest estimated" if measured < 276 else "") + ") | | |")
-    lines += _rows("detail: count + first page by last activity", r["detail"], None)
+    detail = {k: v for k, v in r["detail"].items() if isinstance(v, float)}
+    title = ("detail (first page of 50 by last activity, no count; the count; a deep page)"
+             if any("first page" in k for k in detail) else
+             "detail: count + first page by last activity")
+    lines += _rows(title, detail, None)
+    if "when" in r["detail"]:
+        lines.append(f"| (detail timed {r['detail']['when']}, load {r['detail']['load_before']})"
+                     " | | |")
     lines += _rows("live count", r["live_count"], None)
     for kind, s in r.get("streams", {}).items():
         lines.append(f"| stream {kind}: {s['rows']:,} rows, peak RSS growth "

@@ -118,10 +118,24 @@ def overlap(service, trees, args) -> dict:
 
 
 def detail(service, repeat: int) -> dict:
+    """The detail page's first page of 50 by last activity (shown without the count), the
+    count the page's script then asks for, and a deep page by its keyset cursor."""
     criteria = dict(SEGMENTS)
-    return side_by_side({title: lambda title=title: service.members(
-        criteria[title], page=1, per_page=50, sort="last_activity", direction="desc")
-        for title in DETAIL}, repeat)
+    paging = {"per_page": 50, "sort": "last_activity", "direction": "desc"}
+
+    def deep(title: str):  # the page after the 200th: walk there by cursor once, untimed
+        page = service.members(criteria[title], page=200, count=False, **paging)
+        return page.next_after
+
+    cursors = {title: deep(title) for title in DETAIL}
+    timed = {}
+    for title in DETAIL:
+        timed[f"{title}: first page"] = lambda t=title: service.members(
+            criteria[t], page=1, count=False, **paging)
+        timed[f"{title}: count"] = lambda t=title: service.count(criteria[t])
+        timed[f"{title}: page 201 by cursor"] = lambda t=title: service.members(
+            criteria[t], after=cursors[t], count=False, **paging)
+    return side_by_side(timed, repeat)
 
 
 def probe(url: str, kind: str) -> dict:
@@ -187,6 +201,8 @@ def main(argv=None) -> None:
                         help="pairs timed one by one above 100k members (the rest estimated)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_POSTGRES_URL", PG_URL))
     parser.add_argument("--skip-streams", action="store_true")
+    parser.add_argument("--only-detail", action="store_true",
+                        help="time the detail page's paths only (added to the last record)")
     parser.add_argument("--probe", choices=("export", "recipients"), help=argparse.SUPPRESS)
     parser.add_argument("--report", action="store_true", help="write docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -198,6 +214,8 @@ def main(argv=None) -> None:
     if args.probe:
         print(json.dumps(probe(url, args.probe)))
         return
+    if args.only_detail:
+        return _detail_only(url, args)
     record = record_for("run.py", args, url, argv)
     record.update(measure(url, args))
     if not args.skip_streams:
@@ -207,6 +225,19 @@ def main(argv=None) -> None:
     path = RESULTS / f"{args.db}-{args.members}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))
+
+
+def _detail_only(url: str, args) -> None:
+    path = RESULTS / f"{args.db}-{args.members}.json"
+    record = json.loads(path.read_text()) if path.exists() else record_for("run.py", args, url, argv=None)
+    app = open_app(url)
+    with app.app_context():
+        head = record_for("run.py --only-detail", args, url, None)
+        record["detail"] = {"when": head["when"], "load_before": head["load_before"],
+                            **detail(service_for(app, datetime.now(UTC)), args.repeat),
+                            "load_after": load()}
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(json.dumps(record["detail"], indent=2))
 
 
 if __name__ == "__main__":
