@@ -165,7 +165,9 @@ def test_the_overview_says_how_fresh_cached_counts_are(app, service):
     ensure_admin(db.session)
     db.session.commit()
     log_in(client, "admin", "admin")
-    html = client.get(state.config.url_prefix + "/").get_data(as_text=True)
-    assert "Counts as of" in html and "kept up to 60 s" in html
+    html = client.get(state.config.url_prefix + "/?counts=live").get_data(as_text=True)
+    assert "Counts as of" in html and "kept up to 60 s" in html  # the page without script
+    page = client.get(state.config.url_prefix + "/").get_data(as_text=True)
+    assert 'data-max-age="60"' in page  # the script says how fresh the counts it fills in are
     body = client.get(state.config.url_prefix + "/api/overview").get_json()
     assert body["segments"][0]["as_of"]
