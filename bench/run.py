@@ -229,10 +229,10 @@ def main(argv=None) -> None:
 
 def _detail_only(url: str, args) -> None:
     path = RESULTS / f"{args.db}-{args.members}.json"
-    record = json.loads(path.read_text()) if path.exists() else record_for("run.py", args, url, argv=None)
+    head = record_for("run.py --only-detail", args, url, None)
+    record = json.loads(path.read_text()) if path.exists() else dict(head)
     app = open_app(url)
     with app.app_context():
-        head = record_for("run.py --only-detail", args, url, None)
         record["detail"] = {"when": head["when"], "load_before": head["load_before"],
                             **detail(service_for(app, datetime.now(UTC)), args.repeat),
                             "load_after": load()}
