@@ -96,7 +96,8 @@ class Evaluator:
     def members(self, criteria: Parsed, page: int = 1, per_page: int = 50,
                 sort: str = "username", direction: str = "asc", after: str | None = None,
                 before: str | None = None, count: bool = True) -> Page:
-        """A page of members ordered by ``sort`` (empty values last), then id.
+        """A page of members ordered by ``sort``, then id, both in ``direction``; the
+        members without a value last, by id in ``direction`` too.
 
         ``after``/``before``: a page's ``next_after``/``previous_before``; the page is
         then read by keyset (rows past that key), never by OFFSET, and ``page`` only
@@ -110,12 +111,14 @@ class Evaluator:
         key = self._key(after or before, "after" if after else "before", sort, direction)
         forward = before is None
         query = self._select().where(self.condition(criteria))
-        if key is not None:
-            query = query.where(self._beyond(column, key, forward))
-        elif page > 1:
-            query = query.offset((page - 1) * per_page)
-        query = query.order_by(*self._ordering(column, direction, forward)).limit(per_page + 1)
-        rows = self._without_jit(lambda: [dict(row._mapping) for row in self._execute(query)])
+        if key is None and page > 1:  # a numbered page without a cursor: one query, OFFSET
+            query = query.order_by(column.is_(None), *self._order(direction == "asc", column,
+                                                                  self.view.id))
+            query = query.offset((page - 1) * per_page).limit(per_page + 1)
+            rows = self._without_jit(lambda: self._rows(query))
+        else:
+            rows = self._without_jit(lambda: self._read(query, column, direction, key, forward,
+                                                        per_page + 1))
         more, items = len(rows) > per_page, rows[:per_page]
         if not forward:
             items.reverse()
@@ -137,29 +140,50 @@ class Evaluator:
             python_type = None
         return cursor.decode(text, sort, direction, python_type, name)
 
-    def _ordering(self, column, direction: str, forward: bool) -> list:
-        """``(empty last, value, id)``; reversed to read the rows before a key."""
-        nulls = column.is_(None)  # empty values last whichever the direction, everywhere
-        ascending = (direction == "asc") == forward
-        return ([nulls, column.asc() if ascending else column.desc(), self.view.id.asc()]
-                if forward else [nulls.desc(), column.asc() if ascending else column.desc(),
-                                 self.view.id.desc()])
+    def _order(self, up: bool, *columns) -> list:
+        return [c.asc() if up else c.desc() for c in columns]
 
-    def _beyond(self, column, key: cursor.Key, forward: bool) -> sa.ColumnElement[bool]:
-        """Rows after (``forward``) or before ``key`` in the page ordering above.
+    def _rows(self, query) -> list[dict]:
+        return [dict(row._mapping) for row in self._execute(query)]
 
-        Comparisons with NULL are unknown, so empty values are handled by IS NULL: they
-        come after every value, and among themselves by id."""
+    def _read(self, query, column, direction: str, key: cursor.Key | None, forward: bool,
+              limit: int) -> list[dict]:
+        """Up to ``limit`` rows of ``query`` past ``key`` in the page ordering: the members
+        with a value, by it then id, then the empty ones by id, all in ``direction``;
+        reading backward (``forward`` False), the same from the other end.
+
+        Each of the two parts is its own query, so that each can walk an index on the sort
+        column (one ORDER BY with empty values last cannot, on any of the databases: each
+        puts NULL at one end of its indexes); the second runs only when the first falls
+        short. Comparisons with NULL are unknown, hence the parts."""
+        up = (direction == "asc") == forward
         ident = self.view.id
-        later = ident > key.id if forward else ident < key.id
+        parts = [(False, column.is_not(None), self._order(up, column, ident)),
+                 (True, column.is_(None), self._order(up, ident))]
+        rows: list[dict] = []
+        started = key is None
+        for empty, where, order in parts if forward else parts[::-1]:
+            part = query.where(where)
+            if not started:
+                if (key.value is None) != empty:
+                    continue  # the key lies in the other part, further on
+                part, started = part.where(self._past(column, key, up)), True
+            rows += self._rows(part.order_by(*order).limit(limit - len(rows)))
+            if len(rows) == limit:
+                break
+        return rows
+
+    def _past(self, column, key: cursor.Key, up: bool) -> sa.ColumnElement[bool]:
+        """Rows after ``key`` within its part, read ascending (``up``) or descending; the
+        redundant bound on the value lets the database start its index walk at the key."""
+        ident = self.view.id
+        later = ident > key.id if up else ident < key.id
         if key.value is None:
-            empty = sa.and_(column.is_(None), later)
-            return empty if forward else sa.or_(column.is_not(None), empty)
-        ascending = (key.direction == "asc") == forward
+            return later
         value = sa.literal(key.value, column.type)  # bound, as the column binds (True too)
-        past = column > value if ascending else column < value
-        valued = sa.or_(past, sa.and_(column == value, later))
-        return sa.or_(valued, column.is_(None)) if forward else valued
+        if up:
+            return sa.and_(column >= value, sa.or_(column > value, later))
+        return sa.and_(column <= value, sa.or_(column < value, later))
 
     def counts(self, criteria: Sequence[Parsed]) -> list[int]:
         """Members matching each criteria; each distinct condition is evaluated once.
