@@ -161,13 +161,13 @@ class Evaluator:
         parts = [(False, column.is_not(None), self._order(up, column, ident)),
                  (True, column.is_(None), self._order(up, ident))]
         rows: list[dict] = []
-        started = key is None
+        pending = key  # until the part that holds the key
         for empty, where, order in parts if forward else parts[::-1]:
             part = query.where(where)
-            if not started:
-                if (key.value is None) != empty:
+            if pending is not None:
+                if (pending.value is None) != empty:
                     continue  # the key lies in the other part, further on
-                part, started = part.where(self._past(column, key, up)), True
+                part, pending = part.where(self._past(column, pending, up)), None
             rows += self._rows(part.order_by(*order).limit(limit - len(rows)))
             if len(rows) == limit:
                 break
