@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from community_segments.demo.app import create_app
@@ -109,3 +110,23 @@ def axe_violations(page, context: str | None = None) -> list[str]:
 def number(n: int) -> str:
     """A count as the pages show it, with thousands separators."""
     return f"{n:,}"
+
+
+def open_overview(page) -> None:
+    """The overview with its live counts in: they replace the row figures after load, so a
+    drag measured before they arrive can land on a row that has since moved."""
+    page.goto("/admin/segments/")
+    expect(page.locator(".cs-live-status")).to_contain_text("Live counts shown.")
+
+
+def drag(page, source, target):
+    """A mouse drag SortableJS (fallback mode) recognises: press, move in steps, release.
+    Returns the /move request the drop sent."""
+    box_from, box_to = source.bounding_box(), target.bounding_box()
+    page.mouse.move(box_from["x"] + 5, box_from["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box_to["x"] + 40, box_to["y"] + 5, steps=12)
+    page.mouse.move(box_to["x"] + 40, box_to["y"] + 8, steps=3)
+    with page.expect_request("**/move") as posted:
+        page.mouse.up()
+    return posted.value

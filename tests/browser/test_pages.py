@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from community_segments.demo.models import db
 
-from .conftest import number, screenshot
+from .conftest import drag, number, open_overview, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -95,20 +95,12 @@ def test_nested_any_group_with_choices_dates_and_days(page, service):
 
 def test_drag_a_segment_to_another_group_persists(page, service):
     page.set_viewport_size({"width": 1280, "height": 2400})  # both groups on screen
-    page.goto("/admin/segments/")
+    open_overview(page)
     screenshot(page, "overview")
     moving = service.get("Employees").id
     target = page.locator("section.cs-folder", has=page.get_by_role("heading", name="Housekeeping"))
-    source = page.locator(f"#segment-{moving} .cs-handle")
-    drop = target.locator("li.cs-segment").first
-    box_from, box_to = source.bounding_box(), drop.bounding_box()
-    page.mouse.move(box_from["x"] + 5, box_from["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(box_to["x"] + 40, box_to["y"] + 5, steps=12)
-    page.mouse.move(box_to["x"] + 40, box_to["y"] + 8, steps=3)
-    with page.expect_request("**/move") as posted:
-        page.mouse.up()
-    assert posted.value.post_data_json["group"] == str(service.get_group("Housekeeping").id)
+    posted = drag(page, page.locator(f"#segment-{moving} .cs-handle"), target.locator("li.cs-segment").first)
+    assert posted.post_data_json["group"] == str(service.get_group("Housekeeping").id)
     expect(page.get_by_role("status").filter(has_text="Segment moved.")).to_have_count(1)
     page.reload()
     assert moving in segment_ids(page, "Housekeeping")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from community_segments.demo.campaigns.audiences import answer_compose_url, compose_url
 from community_segments.query.tree import Group
 
-from .conftest import axe_violations, number, screenshot
+from .conftest import axe_violations, drag, number, open_overview, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -28,17 +28,6 @@ def folder(page, name: str):
     return page.locator("section.cs-folder", has=page.get_by_role("heading", name=name, exact=True))
 
 
-def drag(page, source, target) -> None:
-    """A mouse drag SortableJS (fallback mode) recognises: press, move in steps, release."""
-    box_from, box_to = source.bounding_box(), target.bounding_box()
-    page.mouse.move(box_from["x"] + 5, box_from["y"] + 5)
-    page.mouse.down()
-    page.mouse.move(box_to["x"] + 40, box_to["y"] + 5, steps=12)
-    page.mouse.move(box_to["x"] + 40, box_to["y"] + 8, steps=3)
-    with page.expect_request("**/move"):
-        page.mouse.up()
-
-
 # -- 1. drag-and-drop leaves every control of the row up to date --------------------------
 
 
@@ -47,7 +36,7 @@ def test_after_a_drop_the_row_belongs_to_its_new_group(page, service):
     lone = service.create("Lone segment", {"match": "all", "rules": [DEPARTMENT]}, group=solo.id)
     target = service.get_group("People")
     page.set_viewport_size({"width": 1280, "height": 2400})
-    page.goto("/admin/segments/")
+    open_overview(page)
     expect(folder(page, "Solo").locator(".cs-empty")).to_be_hidden()
     drag(page, page.locator(f"#segment-{lone.id} .cs-handle"),
          folder(page, "People").locator("li.cs-segment").first)
