@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         DEMO_ADMIN_USERNAME="admin",
         DEMO_ADMIN_PASSWORD=os.environ.get("DEMO_ADMIN_PASSWORD", "admin"),
+        DEMO_PASSWORD_METHOD=os.environ.get("DEMO_PASSWORD_METHOD", "scrypt"),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -91,7 +92,11 @@ class Member(Model):
     custom_roles: Mapped[list[CustomRole]] = relationship(secondary=member_custom_roles)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        """Hashed by the app's ``DEMO_PASSWORD_METHOD`` (werkzeug's, default scrypt; the
+        test suite, which logs in thousands of times, sets a cheap one)."""
+        config = current_app.config if has_app_context() else {}
+        method = config.get("DEMO_PASSWORD_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return self.password_hash is not None and check_password_hash(self.password_hash, password)
