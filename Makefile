@@ -4,6 +4,8 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# test workers (pytest-xdist): one per core; JOBS=0 runs the suite in this process
+JOBS ?= auto
 
 .PHONY: demo test lint venv demo-venv clean
 
@@ -27,7 +29,7 @@ demo: demo-venv  ## build the venv (package only), seed the demo community (SQLi
 	$(VENV)/bin/community-segments demo $(DEMO_ARGS)
 
 test: lint  ## build the venv with test extras, lint, and run the whole suite
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv  ## ruff and mypy (configured in pyproject.toml)
 	$(VENV)/bin/ruff check src tests bench

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,10 @@ SERVERS = {
                               "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"),
 }
 DATABASES = ["sqlite", *SERVERS]
+
+# The demo hashes passwords with werkzeug's scrypt (~0.1 s a hash); the suite hashes and
+# checks thousands, so its demo apps, here and in the processes they start, use a cheap one.
+os.environ.setdefault("DEMO_PASSWORD_METHOD", "pbkdf2:sha256:1")
 
 
 class Server:
@@ -65,6 +70,23 @@ class Server:
                     "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
             connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         engine.dispose()
+
+
+TESTS = Path(__file__).resolve().parent
+# Their tests share costly session fixtures (a served demo and Chromium, the installed
+# wheel). tests/flaskbb's modules spread: its tests are the longest, and its served forums
+# cost less than a worker idle while one runs them all.
+ONE_WORKER = {"browser", "wheel"}
+
+
+def pytest_collection_modifyitems(items):
+    """``make test`` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): each
+    module goes to one worker, so its module fixtures are made once, and so do the
+    directories above, whose session fixtures would otherwise be made on every worker."""
+    for item in items:
+        parts = Path(str(item.fspath)).resolve().relative_to(TESTS).parts
+        group = parts[0] if parts[0] in ONE_WORKER else "/".join(parts)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ with an unchanged package reuses it and a changed package gets a fresh one.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import http.cookiejar
 import json
@@ -76,18 +77,22 @@ def content_hash(wheel: Path) -> str:
 
 
 def installed_venv(wheel: Path) -> Path:
-    """A venv with ``wheel`` installed, made once per wheel content (older ones removed)."""
+    """A venv with ``wheel`` installed, made once per wheel content (older ones removed);
+    under a lock, as test workers may ask at once."""
     key = content_hash(wheel)
     venv = CACHE / f"wheel-venv-{key}"
-    if (venv / ".complete").exists():
-        return venv
     CACHE.mkdir(exist_ok=True)
-    for old in CACHE.glob("wheel-venv-*"):
-        shutil.rmtree(old, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
-                   check=True, capture_output=True, text=True)
-    (venv / ".complete").write_text(wheel.name)
+    with open(CACHE / "wheel-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (venv / ".complete").exists():
+            return venv
+        for old in CACHE.glob("wheel-venv-*"):
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
+                       check=True, capture_output=True, text=True)
+        (venv / ".complete").write_text(wheel.name)
     return venv
 
 
