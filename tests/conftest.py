@@ -26,6 +26,9 @@ DATABASES = ["sqlite", *SERVERS]
 # The demo hashes passwords with werkzeug's scrypt (~0.1 s a hash); the suite hashes and
 # checks thousands, so its demo apps, here and in the processes they start, use a cheap one.
 os.environ.setdefault("DEMO_PASSWORD_METHOD", "pbkdf2:sha256:1")
+# The venvs the tests make (FlaskBB's, the installed wheel's, FLASKBB.md's from zero) skip
+# compiling every file pip installs; what they import is compiled when first imported.
+os.environ.setdefault("PIP_NO_COMPILE", "1")
 
 
 class Server:

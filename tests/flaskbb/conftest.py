@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from forum_members import seed_members
-from harness import REPO_ROOT, FlaskBBSite, build_wheel, ensure_venv, install_wheel
+from harness import REPO_ROOT, FlaskBBSite, build_wheel, clone_venv, ensure_venv, install_wheel
 
 HERE = Path(__file__).resolve().parent
 POSTS_PLUGIN = HERE / "plugins" / "segments_posts_plugin"
@@ -26,9 +26,12 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def flaskbb_venv() -> Path:
-    """The cached venv with FlaskBB 2.2.0 installed and patched for Python 3.12."""
-    return ensure_venv(os.environ.get("FLASKBB_CACHE_DIR"))
+def flaskbb_venv(tmp_path_factory) -> Path:
+    """This session's copy of the cached venv with FlaskBB 2.2.0 installed and patched for
+    Python 3.12: the tests install and uninstall wheels in it, and each test worker has
+    its own."""
+    cached = ensure_venv(os.environ.get("FLASKBB_CACHE_DIR"))
+    return clone_venv(cached, tmp_path_factory.mktemp("flaskbb") / "venv")
 
 
 def _serve(venv, workdir, database_url=None):

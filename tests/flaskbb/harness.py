@@ -133,6 +133,22 @@ def ensure_venv(cache_dir: Path | str | None = None) -> Path:
     return venv
 
 
+def clone_venv(venv: Path, dest: Path) -> Path:
+    """A copy of ``venv`` at ``dest`` that runs on its own: the tests that install and
+    uninstall wheels (ours, a probe plugin) do it in a copy, so test workers running at
+    once never change one another's FlaskBB. Scripts in ``bin`` name their venv's python
+    in their first line; those are rewritten."""
+    venv, dest = Path(venv).resolve(), Path(dest)
+    shutil.copytree(venv, dest, symlinks=True)
+    old, new = f"#!{venv}/bin/".encode(), f"#!{dest.resolve()}/bin/".encode()
+    for script in (dest / "bin").iterdir():
+        if script.is_file() and not script.is_symlink():
+            content = script.read_bytes()
+            if content.startswith(old):
+                script.write_bytes(new + content[len(old):])
+    return dest
+
+
 def pip(venv: Path, *args) -> subprocess.CompletedProcess:
     return run([venv_python(venv), "-m", "pip", "--disable-pip-version-check", *args])
 

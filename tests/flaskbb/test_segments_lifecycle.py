@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from harness import install_wheel, uninstall
 
 from community_segments import migrate
@@ -95,6 +96,9 @@ def test_install_disable_downgrade_enable(fresh_site):
     assert site.login("member").get(OURS).status == 403
 
 
+# On PostgreSQL only: what it adds to the test above (the 0.1 row moved, pip uninstall,
+# cleanup) is the same on both databases, and at ~1 min a run it is the suite's longest.
+@pytest.mark.parametrize("fresh_site", ["postgres"], indirect=True)
 def test_0_1_row_moves_then_pip_uninstall_then_clean_removal(fresh_site, segments_wheel):
     site = fresh_site
     # 0.1 kept its revision in FlaskBB's alembic_version: any start moves it to ours
