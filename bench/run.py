@@ -127,11 +127,20 @@ def detail(service, repeat: int) -> dict:
         page = service.members(criteria[title], page=200, count=False, **paging)
         return page.next_after
 
+    def one_order_by(title: str):  # the read before: one ORDER BY, empty values last
+        evaluator, column = service.evaluator, service.evaluator.view.columns["last_activity"]
+        query = (evaluator._select().where(evaluator.condition(service.parse(criteria[title])))
+                 .order_by(column.is_(None), column.desc(), evaluator.view.id.desc()).limit(51))
+        return evaluator._without_jit(lambda: evaluator._rows(query))
+
     cursors = {title: deep(title) for title in DETAIL}
     timed = {}
     for title in DETAIL:
+        first = service.members(criteria[title], page=1, count=False, **paging).items
+        assert [m["id"] for m in first] == [m["id"] for m in one_order_by(title)[:50]]
         timed[f"{title}: first page"] = lambda t=title: service.members(
             criteria[t], page=1, count=False, **paging)
+        timed[f"{title}: first page in one ORDER BY"] = lambda t=title: one_order_by(t)
         timed[f"{title}: count"] = lambda t=title: service.count(criteria[t])
         timed[f"{title}: page 201 by cursor"] = lambda t=title: service.members(
             criteria[t], after=cursors[t], count=False, **paging)
