@@ -76,19 +76,21 @@ class Server:
 
 
 TESTS = Path(__file__).resolve().parent
-# Their tests share costly session fixtures (a served demo and Chromium, the installed
-# wheel). tests/flaskbb's modules spread: its tests are the longest, and its served forums
-# cost less than a worker idle while one runs them all.
+# Their tests share costly session fixtures: a served demo and Chromium, the installed
+# wheel. So do the FlaskBB tests that use the served forums with our plugin (`segments_site`,
+# on both databases); tests/flaskbb's other modules spread like the rest.
 ONE_WORKER = {"browser", "wheel"}
+SHARED_FIXTURES = {"segments_site": "flaskbb forums"}
 
 
 def pytest_collection_modifyitems(items):
     """``make test`` runs the suite on every core (pytest-xdist, ``--dist loadgroup``): each
-    module goes to one worker, so its module fixtures are made once, and so do the
-    directories above, whose session fixtures would otherwise be made on every worker."""
+    module goes to one worker, so its module fixtures are made once, and so do the groups
+    above, whose session fixtures would otherwise be made on every worker."""
     for item in items:
         parts = Path(str(item.fspath)).resolve().relative_to(TESTS).parts
-        group = parts[0] if parts[0] in ONE_WORKER else "/".join(parts)
+        shared = [SHARED_FIXTURES[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_FIXTURES]
+        group = parts[0] if parts[0] in ONE_WORKER else shared[0] if shared else "/".join(parts)
         item.add_marker(pytest.mark.xdist_group(group))
 
 
