@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -50,8 +51,16 @@ print(json.dumps({"file": community_segments.__file__, "rules": rules,
 
 
 def build_wheel(out: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True, text=True)
+    """The wheel, built from a clean copy of the checkout: building in place writes
+    ``build/`` and ``*.egg-info`` into the tree, where another test worker may be building
+    at the same moment (FLASKBB.md's from-zero test builds in place, as the doc says)."""
+    with tempfile.TemporaryDirectory(prefix="wheel-src-") as tmp:
+        source = Path(tmp) / "checkout"
+        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+            ".git", ".cache", ".venv*", "build", "dist", "*.egg-info", "__pycache__"))
+        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                                "-w", str(out), str(source)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-3000:]
     return next(out.glob("community_segments-*.whl"))
 
 
