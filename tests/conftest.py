@@ -27,8 +27,12 @@ DATABASES = ["sqlite", *SERVERS]
 # checks thousands, so its demo apps, here and in the processes they start, use a cheap one.
 os.environ.setdefault("DEMO_PASSWORD_METHOD", "pbkdf2:sha256:1")
 # The venvs the tests make (FlaskBB's, the installed wheel's, FLASKBB.md's from zero) skip
-# compiling every file pip installs; what they import is compiled when first imported.
+# compiling every file pip installs; what they import is compiled when first imported,
+# and kept: the thousands of processes the suite starts (console scripts, FlaskBB's
+# commands) read bytecode instead of compiling every module again, as they would where
+# PYTHONDONTWRITEBYTECODE is set (as on the CI machines).
 os.environ.setdefault("PIP_NO_COMPILE", "1")
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 class Server:
