@@ -78,3 +78,29 @@ def test_negative_multi_condition_is_an_anti_join_on_postgresql(service, rule):
     assert " NOT IN (SELECT" not in str(query.compile(service.session.get_bind())).upper()
     plan = _explain(service, query, "EXPLAIN")
     assert "Anti Join" in plan and "SubPlan" not in plan
+
+
+def test_the_counting_scan_may_run_in_parallel_and_leaves_the_settings_as_they_were(service):
+    """The planner may hand the wide scan to a parallel worker however wide its rows
+    (parallel_tuple_cost 0 for that statement only, JIT off), and both are back after."""
+    if service.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("parallel plans and JIT are PostgreSQL's")
+    evaluator = service.evaluator
+    trees = [service.parse(criteria) for _, criteria in SEGMENTS]
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        if "FILTER (WHERE" in statement:
+            raw = cursor.connection
+            seen.append(tuple(raw.execute(f"SHOW {name}").fetchone()[0]
+                              for name in ("parallel_tuple_cost", "jit")))
+    engine = evaluator.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        counts = evaluator.counts(trees)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    assert seen == [("0", "off")]
+    assert [evaluator.session.scalar(sa.text(f"SHOW {name}"))
+            for name in ("parallel_tuple_cost", "jit")] == ["0.1", "on"]
+    assert counts == [evaluator.count(tree) for tree in trees]
