@@ -131,7 +131,7 @@ def detail(service, repeat: int) -> dict:
         evaluator, column = service.evaluator, service.evaluator.view.columns["last_activity"]
         query = (evaluator._select().where(evaluator.condition(service.parse(criteria[title])))
                  .order_by(column.is_(None), column.desc(), evaluator.view.id.desc()).limit(51))
-        return evaluator._without_jit(lambda: evaluator._rows(query))
+        return evaluator._tuned(lambda: evaluator._rows(query))
 
     cursors = {title: deep(title) for title in DETAIL}
     timed = {}

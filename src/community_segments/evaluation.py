@@ -81,7 +81,7 @@ class Evaluator:
 
     def count(self, criteria: Parsed) -> int:
         query = sa.select(sa.func.count()).select_from(self._from()).where(self.condition(criteria))
-        return self._without_jit(lambda: self._execute(query).scalar_one())
+        return self._tuned(lambda: self._execute(query).scalar_one())
 
     def total(self) -> int:
         query = sa.select(sa.func.count()).select_from(self._from())
@@ -115,10 +115,10 @@ class Evaluator:
             query = query.order_by(column.is_(None), *self._order(direction == "asc", column,
                                                                   self.view.id))
             query = query.offset((page - 1) * per_page).limit(per_page + 1)
-            rows = self._without_jit(lambda: self._rows(query))
+            rows = self._tuned(lambda: self._rows(query))
         else:
-            rows = self._without_jit(lambda: self._read(query, column, direction, key, forward,
-                                                        per_page + 1))
+            rows = self._tuned(lambda: self._read(query, column, direction, key, forward,
+                                                  per_page + 1))
         more, items = len(rows) > per_page, rows[:per_page]
         if not forward:
             items.reverse()
@@ -237,13 +237,13 @@ class Evaluator:
         0.90 s, against 0.56 s with a worker (docs/BENCHMARKS.md). Computing the
         conditions of each row is the work; handing the row up is cheap.
         """
-        return self._without_jit(lambda: timeouts.execute(
+        return self._tuned(lambda: timeouts.execute(
             self.session, query, deadline.remaining_ms(), deadline.what).all(),
             parallel_tuple_cost=0)
 
-    def _without_jit(self, run, **settings: float):
-        """``run()`` (which fetches every row) with PostgreSQL's JIT off (and ``settings``
-        set) for its transaction.
+    def _tuned(self, run, **settings: float):
+        """``run()`` (which fetches every row) with PostgreSQL's JIT off, and ``settings``
+        set, for its transaction only.
 
         JIT-compiling costs more than it saves on these queries: ~10% of a wide overview
         scan, 0.56 of 2.65 s of a detail page (count and page of 'Champions') at 1M
