@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 
 from .. import migrate
 from ..extension import Segments
@@ -100,8 +100,13 @@ def ensure_schema() -> None:
 
 
 def current_member() -> Member | None:
+    """The logged-in member, looked up once a request: the session's identity map holds
+    its objects weakly, so a member nobody keeps would be read again at every call."""
     member_id = session.get("member_id")
-    return db.session.get(Member, member_id) if member_id else None  # identity map: one query
+    known = g.get("demo_member")
+    if known is None or known[0] != member_id:
+        known = g.demo_member = (member_id, db.session.get(Member, member_id) if member_id else None)
+    return known[1]
 
 
 def is_admin() -> bool:
