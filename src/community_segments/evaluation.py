@@ -5,7 +5,7 @@ Every function builds SQL; members are never loaded into Python to be filtered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -186,15 +186,22 @@ class Evaluator:
         return sa.and_(column <= value, sa.or_(column < value, later))
 
     def counts(self, criteria: Sequence[Parsed]) -> list[int]:
-        """Members matching each criteria; each distinct condition is evaluated once.
+        """Members matching each criteria; each distinct condition is evaluated once."""
+        return self.census(criteria)[1] if criteria else []
+
+    def census(self, criteria: Sequence[Parsed]) -> tuple[int, list[int]]:
+        """The member total and the members matching each criteria: the overview's numbers.
 
         One scan computes every distinct condition once per member as a 0/1 column, and
-        each segment is counted over those columns in the same scan (faster than folding
-        counts per distinct mask in Python at every size measured, docs/BENCHMARKS.md).
-        Past PER_SCAN conditions or segments (a row's column limit), another scan.
+        counts each segment over those columns and every member (the total) in the same
+        scan (faster than folding counts per distinct mask in Python at every size
+        measured, docs/BENCHMARKS.md). Past PER_SCAN conditions or segments (a row's
+        column limit), another scan.
         """
         formulas, atoms = self._formulas(criteria)
-        found = [0] * len(formulas)
+        if not formulas:
+            return self.total(), []
+        found, total = [0] * len(formulas), None
         deadline = timeouts.Deadline(self.timeout_ms)
         mask_query = self._mask_query()
         for numbers in overview.batches(formulas, PER_SCAN):
@@ -203,10 +210,14 @@ class Evaluator:
                 used = sorted(set().union(*(overview.atoms_of(formulas[n]) for n in chunk)))
                 position = {bit: i for i, bit in enumerate(used)}
                 local = [overview.remap(formulas[n], position.__getitem__) for n in chunk]
-                query = mask_query.select_counts([atoms[bit] for bit in used], local)
-                for n, count in zip(chunk, self._wide(query, deadline)[0], strict=True):
+                query = mask_query.select_counts([atoms[bit] for bit in used], local,
+                                                 total=total is None)
+                row = self._wide(query, deadline)[0]
+                if total is None:
+                    *row, total = row
+                for n, count in zip(chunk, row, strict=True):
                     found[n] = int(count or 0)
-        return found
+        return int(total or 0), found
 
     def overlap(self, criteria: Sequence[Parsed]) -> list[list[int]]:
         """``matrix[i][j]``: members in both ``criteria[i]`` and ``[j]`` (diagonal: sizes).
@@ -251,22 +262,27 @@ class Evaluator:
         """
         if self.session.get_bind().dialect.name != "postgresql":
             return run()
-        local = {"jit": "off", **settings}
-        for name, value in local.items():  # names are ours, values numbers: no user text
-            self.session.execute(sa.text(f"SET LOCAL {name} = {value}"))
+        before = self._set({"jit": "off", **settings})
         try:
             result = run()
         except sa.exc.DBAPIError:
             raise  # the transaction is aborted: its rollback ends the local settings
         except Exception:
-            self._reset(local)  # still usable: leave it as it was
+            self._set(before)  # still usable: leave it as it was
             raise
-        self._reset(local)
+        self._set(before)
         return result
 
-    def _reset(self, names) -> None:
-        for name in names:
-            self.session.execute(sa.text(f"RESET {name}"))
+    def _set(self, settings: Mapping[str, object]) -> dict[str, str]:
+        """PostgreSQL settings for this transaction, all in one round trip (each costs a
+        wait for the interpreter lock when many requests run at once); returns the
+        values they had, read in the same statement before it sets them."""
+        names = list(settings)
+        row = self.session.execute(sa.select(
+            *(sa.func.current_setting(name) for name in names),
+            *(sa.func.set_config(name, str(value), True) for name, value in settings.items()),
+        )).one()
+        return dict(zip(names, row, strict=False))
 
     def _mask_query(self) -> overview.MaskQuery:
         return overview.MaskQuery(self.registry, self._from(), self.view.id, self.view.base,

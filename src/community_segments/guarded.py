@@ -40,18 +40,33 @@ def evaluating(evaluator, what: str = "a segment query") -> Iterator[None]:
         raise EvaluationError(reason(exc)) from exc
 
 
+def census(evaluator, criteria: Mapping[int, object]) -> tuple[int, dict[int, int], dict[int, str]]:
+    """(member total, counts, problems) by number: one pass over all of them, or, when
+    the database refuses that pass, one query each, so only the failing ones are broken."""
+    numbers = list(criteria)
+    try:
+        with evaluating(evaluator, "the overview"):
+            total, found = evaluator.census([criteria[n] for n in numbers])
+        return total, dict(zip(numbers, found, strict=True)), {}
+    except EvaluationError:
+        pass
+    return evaluator.total(), *_one_by_one(evaluator, criteria)
+
+
 def counts(evaluator, criteria: Mapping[int, object]) -> tuple[dict[int, int], dict[int, str]]:
-    """(counts, problems) by number: one pass over all of them, or, when the database
-    refuses that pass, one query each, so only the failing ones are broken."""
+    """(counts, problems) by number, as :func:`census` finds them."""
     numbers = list(criteria)
     try:
         with evaluating(evaluator, "the overview"):
             found = evaluator.counts([criteria[n] for n in numbers])
         return dict(zip(numbers, found, strict=True)), {}
     except EvaluationError:
-        pass
+        return _one_by_one(evaluator, criteria)
+
+
+def _one_by_one(evaluator, criteria: Mapping[int, object]) -> tuple[dict[int, int], dict[int, str]]:
     found, problems = {}, {}
-    for number in numbers:
+    for number in criteria:
         try:
             with evaluating(evaluator):
                 found[number] = evaluator.count(criteria[number])

@@ -256,7 +256,7 @@ class SegmentService:
         timeout = evaluator.timeout_ms / 1000 if evaluator.timeout_ms else None
 
         def ask():
-            return (evaluator.total(), *guarded.counts(evaluator, parsed))
+            return guarded.census(evaluator, parsed)
         return self.shared.answer(question, ask, wait=timeout, since=self.since)
 
     def overlap(self, idents: Iterable[int | str]) -> Overlap:

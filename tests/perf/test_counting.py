@@ -79,10 +79,22 @@ def test_counts_past_one_scan_take_several(service, monkeypatch):
     trees = _trees(service, scaled(24))
     assert _atoms(service, trees) > 7
     assert service.evaluator.counts(trees) == _simple_counts(service, trees)
+    assert service.evaluator.census(trees) == (service.evaluator.total(),
+                                               _simple_counts(service, trees))
+
+
+def test_the_overview_takes_the_member_total_in_its_scan(service, monkeypatch):
+    """The total is one more count in the segments' scan, not a query of its own."""
+    trees = _trees(service, scaled(6))
+    total = service.evaluator.total()
+    assert total > 0
+    monkeypatch.setattr(type(service.evaluator), "total", lambda self: pytest.fail("asked"))
+    assert service.evaluator.census(trees) == (total, _simple_counts(service, trees))
 
 
 def test_no_segments(service):
     assert service.evaluator.counts([]) == []
+    assert service.evaluator.census([]) == (service.evaluator.total(), [])
     assert service.evaluator.overlap([]) == []
 
 

@@ -227,10 +227,14 @@ class MaskQuery:
                     tests[position[atom]] = (name, bit)
         return self.members, columns, tests
 
-    def select_counts(self, atoms: Sequence[Atom], formulas: Sequence[Formula]) -> sa.Select:
-        """One row: members matching each formula, counted in SQL over one scan."""
+    def select_counts(self, atoms: Sequence[Atom], formulas: Sequence[Formula],
+                      total: bool = False) -> sa.Select:
+        """One row: members matching each formula, counted in SQL over one scan, and with
+        ``total`` every member last."""
         table, tests = self.flag_table(atoms)
         counts = [self._count_where(as_sql(f, tests, strict=True)) for f in formulas]
+        if total:
+            counts.append(sa.func.count())
         return sa.select(*counts).select_from(table) if counts else sa.select(_number(0))
 
     def select_sets(self, atoms: Sequence[Atom], formulas: Sequence[Formula]) -> sa.Select:
