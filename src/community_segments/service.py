@@ -118,7 +118,7 @@ def _stamp(segments: list[Segment]) -> tuple:
 
 class SegmentService:
     def __init__(self, session: Session, evaluator: Evaluator, pm=None, host=None,
-                 shared: SharedCounts | None = None):
+                 shared: SharedCounts | None = None, since: float | None = None):
         self.session = session
         self.shared = shared or SharedCounts()
         self.evaluator = evaluator
@@ -127,7 +127,8 @@ class SegmentService:
         self.host = host
         self._in_change = False
         self._new_group: str | None = None  # a group this write creates (see _commit)
-        self.since = time.monotonic()  # answers asked of the database after this are live
+        # When the request arrived (time.monotonic()): a shared answer in flight then is live
+        self.since = since or time.monotonic()
         evaluator.resolve = self.resolve
 
     # -- criteria ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ PREFIX = "community_segments:counts:"
 @dataclass
 class _Call:
     started: float = field(default_factory=time.monotonic)
+    ended: float = float("inf")  # until it has finished
     done: threading.Event = field(default_factory=threading.Event)
     value: Any = None
     error: BaseException | None = None
@@ -36,10 +37,13 @@ class SingleFlight:
     """``run(key, fn)``: concurrent callers with the same key share one call of ``fn``.
 
     A caller that says ``since`` (when its request arrived, ``time.monotonic()``) also
-    takes the answer of a call that has just finished, if that call started after it
-    arrived: the database was asked after the request came in, so the answer is as live
-    as one the request would have asked for itself. A burst of identical requests then
-    costs one evaluation, not one per request that reaches the question a little late.
+    takes the answer of a call that has finished, if the request arrived before the call
+    ended: had the request reached the question at once, it would have joined that call
+    in flight, so the answer is as live as joining gives (asked at most one evaluation's
+    length before the request came in, never before the question changed: a changed
+    segment is another question). A burst of identical requests then costs one
+    evaluation, not one more for the requests whose own work (login, the segment list)
+    took them past its end.
     """
 
     KEPT = 32  # finished answers remembered (distinct questions), newest kept
@@ -53,7 +57,7 @@ class SingleFlight:
             since: float | None = None) -> Any:
         with self._lock:
             finished = self._finished.get(key)
-            if since is not None and finished is not None and finished.started >= since:
+            if since is not None and finished is not None and finished.ended >= since:
                 return finished.value
             call = self._calls.get(key)
             leader = call is None
@@ -72,6 +76,7 @@ class SingleFlight:
 
     def _finish(self, key: str, call: _Call) -> None:
         with self._lock:
+            call.ended = time.monotonic()
             del self._calls[key]
             if call.error is None:
                 self._finished[key] = call
@@ -109,6 +114,9 @@ class SharedCounts:
     flights: SingleFlight = field(default_factory=SingleFlight)
 
     prepared: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+    # The overview's JSON, by everything in it: a burst of requests that read the same
+    # segments and share one answer serialise it once.
+    dumped: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
 
     def answer(self, question: str, compute: Callable[[], Any],
                wait: float | None = None, since: float | None = None) -> Answer:

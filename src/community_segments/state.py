@@ -68,7 +68,8 @@ class SegmentsState:
         session = session or self.db.session
         evaluator = Evaluator(self.evaluation_session(), self.registry, self.view,
                               timeout_ms=self.config.statement_timeout_ms)
-        return SegmentService(session, evaluator, self.pm, self.host, self.shared_counts())
+        return SegmentService(session, evaluator, self.pm, self.host, self.shared_counts(),
+                              since=g.get("segments_arrived") if g else None)
 
     def shared_counts(self) -> SharedCounts:
         """The app's single-flight table, and its cache (the host's) with a max age."""

@@ -9,6 +9,7 @@ import pytest
 
 from community_segments.config import SegmentsConfig
 from community_segments.errors import QueryTimeout
+from community_segments.extension import get_state
 from community_segments.sharing import SharedCounts, SingleFlight
 
 
@@ -35,17 +36,26 @@ def test_concurrent_callers_share_one_call():
     assert flight.run("k", lambda: 7) == 7
 
 
-def test_a_finished_answer_serves_only_requests_that_arrived_before_it_was_asked():
-    """Live means asked of the database after the request arrived: an answer whose call
-    started after ``since`` is taken as is, an older one never."""
-    flight, calls = SingleFlight(), []
+def test_a_finished_answer_serves_only_requests_that_arrived_before_it_ended():
+    """A request that arrived while a call was in flight would have joined it had it
+    reached the question at once: it takes that answer even after the call ended. One
+    that arrived after the end asks again, and so does a caller without ``since``."""
+    flight, calls, during = SingleFlight(), [], []
+
+    def ask():
+        during.append(time.monotonic())
+        calls.append(1)
+        return len(calls)
     arrived = time.monotonic()
-    assert flight.run("k", lambda: calls.append(1) or len(calls), since=arrived) == 1
-    assert flight.run("k", lambda: calls.append(1) or len(calls), since=arrived) == 1
+    assert flight.run("k", ask, since=arrived) == 1
+    assert flight.run("k", ask, since=during[0]) == 1  # arrived while it ran
+    assert flight.run("k", ask, since=arrived) == 1
+    time.sleep(0.002)
     later = time.monotonic()
-    assert flight.run("k", lambda: calls.append(1) or len(calls), since=later) == 2
-    assert flight.run("k", lambda: calls.append(1) or len(calls)) == 3  # no since: asks
+    assert flight.run("k", ask, since=later) == 2  # arrived after it ended
+    assert flight.run("k", ask) == 3  # no since: asks
     assert flight.run("other", lambda: "x", since=arrived) == "x"  # per question
+    assert calls == [1, 1, 1]
 
 
 def test_a_failed_call_is_never_served_again():
@@ -134,7 +144,7 @@ def test_service_counts_are_shared_and_say_when_they_were_taken(service, monkeyp
     service.shared = SharedCounts(60, DictCache())
     first = service.counts()
     calls = []
-    monkeypatch.setattr(service.evaluator, "counts", lambda trees: calls.append(1) or [0])
+    monkeypatch.setattr(service.evaluator, "census", lambda trees: calls.append(1) or (0, [0]))
     again = service.counts()
     assert calls == [] and again[0].count == first[0].count > 0
     assert again[0].as_of == first[0].as_of is not None
@@ -171,3 +181,38 @@ def test_the_overview_says_how_fresh_cached_counts_are(app, service):
     assert 'data-max-age="60"' in page  # the script says how fresh the counts it fills in are
     body = client.get(state.config.url_prefix + "/api/overview").get_json()
     assert body["segments"][0]["as_of"]
+
+
+def test_a_request_shares_the_answer_in_flight_when_it_arrived(app, service, monkeypatch):
+    """The guard notes when a request arrived: one that came in while the overview was
+    being counted takes that answer, even when its own work (login, the segment list)
+    brings it to the question after the count ended; one that came in later counts again.
+    The JSON is the same answer, serialised once."""
+    from types import SimpleNamespace
+
+    from community_segments.demo.models import db
+    from community_segments.demo.seed import ensure_admin
+    from community_segments.evaluation import Evaluator
+    from community_segments.web import security
+    from tests.demo_client import log_in
+    service.create("Registered", {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
+    ensure_admin(db.session)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, "admin", "admin")
+    during, census = [], Evaluator.census
+
+    def counted(self, criteria):
+        during.append(time.monotonic())
+        return census(self, criteria)
+    monkeypatch.setattr(Evaluator, "census", counted)
+    url = get_state(app).config.url_prefix + "/api/overview"
+    first = client.get(url).get_json()
+    assert len(during) == 1 and first["segments"][0]["count"] > 0
+    with monkeypatch.context() as m:  # arrived while that count ran
+        m.setattr(security, "time", SimpleNamespace(monotonic=lambda: during[0]))
+        assert client.get(url).get_json() == first
+    assert len(during) == 1
+    client.get(url)  # arrived after it ended
+    assert len(during) == 2

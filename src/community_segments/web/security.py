@@ -13,8 +13,9 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import time
 
-from flask import abort, current_app, jsonify, redirect, request, session, url_for
+from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import text
@@ -76,6 +77,7 @@ def guard(state):
     ``lambda: current_user.is_admin`` never meets an anonymous user.
     """
     def check():
+        g.segments_arrived = time.monotonic()  # for the counts shared between requests
         if not state.is_authenticated():
             return _refuse_anonymous(state)
         if not state.is_admin():

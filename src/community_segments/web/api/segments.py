@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import request
+from flask import jsonify, request
 
 from ... import guarded, schemas
 from ...inputs import percent
 from ...service import SegmentCount, SegmentService
+from ...sharing import remembered
 from ..display import group_totals
 from ..openapi import apidoc
 from .blueprint import api
@@ -184,7 +185,9 @@ def overview():
         with guarded.evaluating(svc.evaluator, "the group totals"):
             totals = group_totals(svc, by_group)
         result["groups"] = [{"id": gid, "members": n} for gid, n in totals.items()]
-    return dump(schemas.Overview, result)
+    key = (total, tuple(tuple(i.values()) for i in items),
+           tuple(tuple(g.values()) for g in result.get("groups", ())))
+    return jsonify(remembered(svc.shared.dumped, key, lambda: schemas.Overview().dump(result)))
 
 
 @api.get("/overlap")
