@@ -1,17 +1,19 @@
 """Many admins at once: 50 concurrent overview requests against a lone one.
 
     python bench/concurrency.py --db postgresql --members 20000
+    python bench/concurrency.py --db postgresql --members 20000 --server gunicorn --workers 2 --threads 25
 
-The demo app is served in a process of its own by a real threaded WSGI server
-(werkzeug) on 127.0.0.1, on a port the system picks, so the clients' own Python work
-does not share the server's interpreter lock; an admin logs in through the login form
-and every request carries its session cookie. The server's connection pool holds as many
-connections as there are clients (Flask-SQLAlchemy's default, 5 + 10 overflow, would
-queue 35 of 50 requests at check-out whatever the plugin does: a host that serves 50
-requests at once sizes its pool for them). Timed: a lone ``GET /api/overview`` (median of
-5), then 50 at once (p50, p95, errors), over several bursts. Identical evaluations in
-flight share one query (single-flight), and a request also takes an answer that was asked
-of the database after it arrived, so the 50 should cost about one. Counts are live
+The demo app is served in a process of its own on 127.0.0.1, on a port the system
+picks, by werkzeug's threaded server (the default) or gunicorn (``pip install -e
+'.[bench]'``), so the clients' own Python work does not share the server's interpreter
+lock; an admin logs in through the login form and every request carries its session
+cookie. The server's connection pool holds a connection for every client thread
+(Flask-SQLAlchemy's default, 5 + 10 overflow, would queue 35 of 50 requests at
+check-out whatever the plugin does: a host that serves 50 requests at once sizes its
+pool for them). Timed: a lone ``GET /api/overview`` (median of 5), then 50 at once
+(p50, p95, errors), over several bursts. Identical evaluations in flight share one query
+(single-flight, per process), and a request also takes the answer of an evaluation that
+was in flight when it arrived, so the 50 should cost about one. Counts are live
 (SEGMENTS_COUNTS_MAX_AGE 0). Results: bench/results/concurrency-<db>-<members>.json.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE.parent / "src")]
 
 from bench.data import community_url  # noqa: E402
+from bench.fuzz import Server  # noqa: E402
 from bench.run import PG_URL, load, versions  # noqa: E402
 from bench.segments import SEGMENTS  # noqa: E402
 
@@ -51,28 +55,38 @@ def prepare(app) -> None:
                 service.create(title, criteria)
         ensure_admin(db.session)
         db.session.commit()
+        db.engine.dispose()  # the server opens its own connections
 
 
-def serve(url: str, clients: int) -> tuple[subprocess.Popen, str]:
-    """The demo on ``url`` in a server process of its own; returns it and its base URL."""
-    child = subprocess.Popen([sys.executable, __file__, "--serve", url, "--clients", str(clients)],
-                             stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    port = int(child.stdout.readline())
-    return child, f"http://127.0.0.1:{port}"
-
-
-def _serve_forever(url: str, clients: int) -> None:
+def served_app(url: str, clients: int):
+    """The demo on ``url`` as the benchmark serves it: its connection pool holds a
+    connection for every client thread."""
     import logging
-
-    from werkzeug.serving import make_server
 
     from community_segments.demo.app import create_app
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no log line per request
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": clients + 5, "max_overflow": 0}})
-    prepare(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": clients + 5,
+                                                     "max_overflow": 0}})
+
+
+def serve(url: str, args) -> tuple[Callable[[], None], str]:
+    """The demo on ``url`` in a server process of its own: gunicorn (``--workers`` x
+    ``--threads``) or werkzeug's threaded server. Returns how to stop it, and its URL."""
+    if args.server == "gunicorn":
+        server = Server("gunicorn", url, args.workers, args.threads,
+                        app=f"bench.concurrency:served_app({url!r}, {args.threads})")
+        return server.stop, f"http://127.0.0.1:{server.port}"
+    child = subprocess.Popen([sys.executable, __file__, "--serve", url, "--clients",
+                              str(args.clients)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    port = int(child.stdout.readline())
+    return (lambda: (child.terminate(), child.wait())), f"http://127.0.0.1:{port}"
+
+
+def _serve_forever(url: str, clients: int) -> None:
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, served_app(url, clients), threaded=True)
     print(server.server_port, flush=True)
     server.serve_forever()
 
@@ -105,19 +119,26 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--bursts", type=int, default=5)
+    parser.add_argument("--server", choices=("werkzeug", "gunicorn"), default="werkzeug")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gunicorn worker processes (each has its own single-flight)")
+    parser.add_argument("--threads", type=int, default=50, help="threads per gunicorn worker")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # the server process
     args = parser.parse_args(argv)
     if args.serve:
         return _serve_forever(args.serve, args.clients)
     url = community_url(args.db, args.members, args.seed, args.pg_url)
-    child, base = serve(url, args.clients)
+    prepare(served_app(url, 1))
+    stop, base = serve(url, args)
     try:
         record = measure(base, args)
     finally:
-        child.terminate()
-        child.wait()
-    record.update({"db": args.db, "members": args.members, "versions": versions(url)})
+        stop()
+    server = (f"gunicorn {args.workers} x {args.threads} threads" if args.server == "gunicorn"
+              else f"werkzeug threaded ({args.clients} threads)")
+    record.update({"db": args.db, "members": args.members, "server": server,
+                   "versions": versions(url)})
     (HERE / "results" / f"concurrency-{args.db}-{args.members}.json").write_text(
         json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))

@@ -92,13 +92,13 @@ def seed(url: str, members: int) -> None:
 class Server:
     """The demo app in a child process on 127.0.0.1 and a free port; its log is kept."""
 
-    def __init__(self, kind: str, url: str, workers: int, threads: int):
+    def __init__(self, kind: str, url: str, workers: int, threads: int,
+                 app: str = "community_segments.demo:create_app()"):
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
-               "PYTHONPATH": str(HERE.parent / "src")}
-        if kind == "gunicorn":
+               "PYTHONPATH": os.pathsep.join((str(HERE.parent / "src"), str(HERE.parent)))}
+        if kind == "gunicorn":  # ``app``: gunicorn's "module:factory(args)"
             command = [sys.executable, "-m", "gunicorn", "-b", "127.0.0.1:0", "-w", str(workers),
-                       "--threads", str(threads), "--log-level", "info",
-                       "community_segments.demo:create_app()"]
+                       "--threads", str(threads), "--log-level", "info", app]
         else:
             command = [sys.executable, "-c", WERKZEUG]
         self.process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
