@@ -19,9 +19,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import has_request_context, request
+
 from .errors import QueryTimeout
 
 PREFIX = "community_segments:counts:"
+ARRIVED = "community_segments.arrived"  # in a request's WSGI environ: time.monotonic()
+
+
+def arrived() -> float | None:
+    """When the current request reached the plugin's admin check, if in one."""
+    return request.environ.get(ARRIVED) if has_request_context() else None
 
 
 @dataclass

@@ -23,7 +23,7 @@ from .members import MemberView
 from .query.values import Source
 from .registry import FieldRegistry
 from .service import SegmentService
-from .sharing import SharedCounts, host_cache
+from .sharing import SharedCounts, arrived, host_cache
 from .suggest import Cache, ValueSuggester
 
 EXTENSION = "community_segments"
@@ -69,7 +69,7 @@ class SegmentsState:
         evaluator = Evaluator(self.evaluation_session(), self.registry, self.view,
                               timeout_ms=self.config.statement_timeout_ms)
         return SegmentService(session, evaluator, self.pm, self.host, self.shared_counts(),
-                              since=g.get("segments_arrived") if g else None)
+                              since=arrived())
 
     def shared_counts(self) -> SharedCounts:
         """The app's single-flight table, and its cache (the host's) with a max age."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
 
 from .. import migrate
 from ..extension import Segments
@@ -103,9 +103,10 @@ def current_member() -> Member | None:
     """The logged-in member, looked up once a request: the session's identity map holds
     its objects weakly, so a member nobody keeps would be read again at every call."""
     member_id = session.get("member_id")
-    known = g.get("demo_member")
+    known = request.environ.get("demo.member")
     if known is None or known[0] != member_id:
-        known = g.demo_member = (member_id, db.session.get(Member, member_id) if member_id else None)
+        known = (member_id, db.session.get(Member, member_id) if member_id else None)
+        request.environ["demo.member"] = known
     return known[1]
 
 

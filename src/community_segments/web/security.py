@@ -15,10 +15,11 @@ import json
 import secrets
 import time
 
-from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+from flask import abort, current_app, jsonify, redirect, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import text
+from ..sharing import ARRIVED
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "_community_segments_csrf"
@@ -77,7 +78,7 @@ def guard(state):
     ``lambda: current_user.is_admin`` never meets an anonymous user.
     """
     def check():
-        g.segments_arrived = time.monotonic()  # for the counts shared between requests
+        request.environ[ARRIVED] = time.monotonic()  # for the counts shared between requests
         if not state.is_authenticated():
             return _refuse_anonymous(state)
         if not state.is_admin():
