@@ -50,29 +50,14 @@ def census(evaluator, criteria: Mapping[int, object]) -> tuple[int, dict[int, in
         return total, dict(zip(numbers, found, strict=True)), {}
     except EvaluationError:
         pass
-    return evaluator.total(), *_one_by_one(evaluator, criteria)
-
-
-def counts(evaluator, criteria: Mapping[int, object]) -> tuple[dict[int, int], dict[int, str]]:
-    """(counts, problems) by number, as :func:`census` finds them."""
-    numbers = list(criteria)
-    try:
-        with evaluating(evaluator, "the overview"):
-            found = evaluator.counts([criteria[n] for n in numbers])
-        return dict(zip(numbers, found, strict=True)), {}
-    except EvaluationError:
-        return _one_by_one(evaluator, criteria)
-
-
-def _one_by_one(evaluator, criteria: Mapping[int, object]) -> tuple[dict[int, int], dict[int, str]]:
     found, problems = {}, {}
-    for number in criteria:
+    for number in numbers:
         try:
             with evaluating(evaluator):
                 found[number] = evaluator.count(criteria[number])
         except EvaluationError as exc:
             problems[number] = exc.errors["criteria"][0]
-    return found, problems
+    return evaluator.total(), found, problems
 
 
 def stream(evaluator, rows: Iterator[dict]) -> Iterator[dict]:

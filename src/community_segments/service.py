@@ -275,7 +275,7 @@ class SegmentService:
                 return Overlap(segments, self.evaluator.overlap(trees), broken)
         except CriteriaError:  # one of them fails in the database: find it, leave it out
             pass
-        _, refused = guarded.counts(self.evaluator, dict(enumerate(trees)))
+        _, _, refused = guarded.census(self.evaluator, dict(enumerate(trees)))
         broken.update({segments[n].id: problem for n, problem in refused.items()})
         kept = [n for n in range(len(segments)) if n not in refused]
         with guarded.evaluating(self.evaluator, "an overlap"):
