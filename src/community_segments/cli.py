@@ -108,7 +108,7 @@ def fields_command(as_json):
 def list_command(as_json):
     """Segments with their group, member count and percentage of all members."""
     rows = [{"id": c.segment.id, "title": c.segment.title,
-             "group": c.segment.group.name if c.segment.group else None,
+             "group": c.segment.group_name,
              "count": c.count, "percent": c.percent, "error": c.error}
             for c in _service().counts()]
     if as_json:

@@ -57,6 +57,10 @@ class Segment(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def group_name(self) -> str | None:
+        return self.group.name if self.group is not None else None
+
     def __repr__(self) -> str:
         return f"<Segment {self.id} {self.title!r}>"
 

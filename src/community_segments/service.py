@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -13,11 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import guarded, signals, text
+from . import guarded, listing, signals, text
 from .base import table_of
 from .errors import Conflict, CriteriaError, InUse, MissingGroup, NotFound, ValidationError
 from .evaluation import Evaluator, Page, tree_of
@@ -27,7 +26,7 @@ from .query.criteria import Criteria, parse
 from .query.references import BrokenReference, cycle_message, find_cycle, referenced_ids
 from .query.sentence import describe
 from .query.tree import Group
-from .sharing import SharedCounts, remembered
+from .sharing import Answer, SharedCounts, derived
 from .types import utcnow
 
 TITLE_MAX = text.TITLE_MAX
@@ -60,7 +59,7 @@ CriteriaInput = Criteria | Mapping[str, Any]
 
 @dataclass(frozen=True)
 class SegmentCount:
-    segment: Segment
+    segment: Segment | listing.Summary  # a Summary from overview(): no session behind it
     count: int | None
     percent: float | None
     error: str | None = None
@@ -70,6 +69,25 @@ class SegmentCount:
     @property
     def broken(self) -> bool:
         return self.error is not None
+
+
+@dataclass(frozen=True)
+class OverviewResult:
+    """The overview's numbers: the member total and every segment's count, in order."""
+
+    total: int
+    counts: tuple[SegmentCount, ...]
+
+
+def _counted(segments: list, parsed: dict[int, Criteria], problems: dict[int, str],
+             answer: Answer) -> OverviewResult:
+    total, found, refused = answer.value
+    problems = {**problems, **refused}
+    return OverviewResult(total, tuple(
+        SegmentCount(s, None, None, problems[n]) if n in problems
+        else SegmentCount(s, found[n], percent(found[n], total), criteria=parsed[n],
+                          as_of=answer.as_of)
+        for n, s in enumerate(segments)))
 
 
 @dataclass(frozen=True)
@@ -108,12 +126,6 @@ class Overlap:
                 elif i != j and 0 < size_a == both < size_b:
                     found.append(("subset", a, b))
         return found
-
-
-def _stamp(segments: list[Segment]) -> tuple:
-    """What the checked criteria of these segments depend on (titles: in reasons)."""
-    return tuple((s.id, s.title, json.dumps(s.criteria, sort_keys=True, default=str))
-                 for s in segments)
 
 
 class SegmentService:
@@ -222,22 +234,27 @@ class SegmentService:
 
     def overview(self, segments: Iterable[Segment] | None = None) -> tuple[int, list[SegmentCount]]:
         """The member total and :meth:`counts`, taken in the same (shared) evaluation."""
+        result = self.overview_result(segments)
+        return result.total, list(result.counts)
+
+    def overview_result(self, segments: Iterable[Segment] | None = None) -> OverviewResult:
+        """:meth:`overview` as one object, the same for every request that reads the same
+        segment table and shares one answer (so callers may keep what they derive from it)."""
         if segments is None:  # the whole table is the key: references point inside it
-            segments = self.list_segments()
-            listed = segments
-            parsed, problems, trees = remembered(
-                self.shared.prepared, (id(self.registry), _stamp(listed)),
-                lambda: self._prepared(listed))
-        else:
-            segments = list(segments)
-            parsed, problems, trees = self._prepared(segments)
-        answer = self._shared_counts(parsed, trees)
-        total, found, refused = answer.value
-        problems = {**problems, **refused}
-        return total, [SegmentCount(s, None, None, problems[n]) if n in problems
-                       else SegmentCount(s, found[n], percent(found[n], total),
-                                         criteria=parsed[n], as_of=answer.as_of)
-                       for n, s in enumerate(segments)]
+            listed = listing.listing(self.session, self.shared.prepared, id(self.registry),
+                                     self._listed)
+            summaries, parsed, problems, trees = listed
+            answer = self._shared_counts(parsed, trees)
+            return derived(self.shared.results, (listed, answer),
+                           lambda: _counted(summaries, parsed, problems, answer))
+        segments = list(segments)
+        parsed, problems, trees = self._prepared(segments)
+        return _counted(segments, parsed, problems, self._shared_counts(parsed, trees))
+
+    def _listed(self) -> tuple[list[listing.Summary], dict[int, Criteria], dict[int, str], str]:
+        """Every segment as the overview shows it, and :meth:`_prepared` of them."""
+        segments = self.list_segments()
+        return [listing.summary(s) for s in segments], *self._prepared(segments)
 
     def _prepared(self, segments: list[Segment]) -> tuple[dict[int, Criteria], dict[int, str], str]:
         """Each segment's checked criteria (or why it is broken), and their trees as text."""
@@ -249,7 +266,7 @@ class SegmentService:
                 problems[number] = exc.one_line()
         return parsed, problems, repr([(n, tree_of(t)) for n, t in parsed.items()])
 
-    def _shared_counts(self, parsed: dict[int, Criteria], trees: str):
+    def _shared_counts(self, parsed: dict[int, Criteria], trees: str) -> Answer:
         """(total, counts, problems) of ``parsed``, asked once however many requests ask
         at once (and kept SEGMENTS_COUNTS_MAX_AGE seconds in the host's cache)."""
         evaluator = self.evaluator
@@ -285,9 +302,7 @@ class SegmentService:
     # -- segments ---------------------------------------------------------------------
 
     def list_segments(self) -> list[Segment]:
-        query = (sa.select(Segment).outerjoin(Segment.group)
-                 .order_by(SegmentGroup.position.is_(None), SegmentGroup.position,
-                           SegmentGroup.id, Segment.position, Segment.id))
+        query = listing.ordered(sa.select(Segment)).options(contains_eager(Segment.group))
         return list(self.session.scalars(query))
 
     def get(self, ident: int | str) -> Segment:

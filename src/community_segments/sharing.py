@@ -121,9 +121,11 @@ class SharedCounts:
     cache: Any = None  # a Flask-Caching backend (``get``/``set(key, value, timeout)``)
     flights: SingleFlight = field(default_factory=SingleFlight)
 
+    # Kept per state of the segment table (listing.py), per shared answer, and the
+    # overview's JSON per result: a burst of requests that read the same segments and
+    # share one answer build and serialise the result once.
     prepared: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
-    # The overview's JSON, by everything in it: a burst of requests that read the same
-    # segments and share one answer serialise it once.
+    results: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     dumped: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
 
     def answer(self, question: str, compute: Callable[[], Any],
@@ -160,3 +162,18 @@ def remembered(table: OrderedDict, key: Any, build: Callable[[], Any], kept: int
         except KeyError:  # another thread emptied it first
             break
     return value
+
+
+def derived(table: OrderedDict, sources: tuple, build: Callable[[], Any],
+            extra: Any = None) -> Any:
+    """``build()`` from ``sources`` (shared objects: a listing, an answer), remembered
+    while they are the very same objects (and ``extra`` is equal).
+
+    Keyed by identity, not by value: hashing an answer would cost what building from it
+    costs. The entry keeps its sources alive, so their ids are not reused while it lasts.
+    """
+    key = (*map(id, sources), extra)
+    found = table.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], sources, strict=True)):
+        return found[1]
+    return remembered(table, key, lambda: (sources, build()))[1]

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from community_segments.config import SegmentsConfig
 from community_segments.errors import QueryTimeout
@@ -216,3 +217,93 @@ def test_a_request_shares_the_answer_in_flight_when_it_arrived(app, service, mon
     assert len(during) == 1
     client.get(url)  # arrived after it ended
     assert len(during) == 2
+
+
+def test_derived_is_kept_while_its_sources_are_the_same_objects():
+    from collections import OrderedDict
+
+    from community_segments.sharing import derived
+    table, built = OrderedDict(), []
+    listing, answer = [1, 2], [3]
+
+    def build():
+        built.append(1)
+        return object()
+    first = derived(table, (listing, answer), build)
+    assert derived(table, (listing, answer), build) is first and built == [1]
+    assert derived(table, ([1, 2], answer), build) is not first  # equal, not the same
+    assert derived(table, (listing, answer), build, extra=("groups",)) is not first
+    assert built == [1, 1, 1]
+
+
+def _overview_titles(service):
+    service.session.rollback()  # a new request: a new transaction (MariaDB's snapshot)
+    return [(c.segment.title, c.segment.group_name, c.count) for c in service.overview()[1]]
+
+
+def test_the_overview_sees_every_change_to_the_segment_table_from_anywhere(
+        app, service, monkeypatch):
+    """Each overview reads the segment table's stamp; the segments are read whole only
+    when it changed, by whichever process: an insert, a rename or criteria edited by
+    hand in SQL (no version bump), a group renamed, a segment deleted and another created
+    under the same id (SQLite reuses it)."""
+    from community_segments.demo.models import db
+    from community_segments.models import Segment, SegmentGroup
+    registered = {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]}
+    banned = {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Banned"}]}
+    a_id = service.create("Registered", registered, group="Roles").id
+    service.create("Banned", banned)
+    reads, real = [], type(service).list_segments
+    monkeypatch.setattr(type(service), "list_segments",
+                        lambda self: reads.append(1) or real(self))
+    first = _overview_titles(service)
+    assert _overview_titles(service) == first and len(reads) == 1  # unchanged: not read
+
+    def elsewhere(statement):
+        with db.engine.begin() as connection:  # another connection, as another process
+            connection.execute(statement)
+    segments, groups = Segment.__table__, SegmentGroup.__table__
+    elsewhere(sa.update(segments).where(segments.c.id == a_id).values(
+        title="Members", criteria=banned))
+    assert _overview_titles(service)[0] == ("Members", "Roles", first[1][2])
+    elsewhere(sa.update(groups).values(name="People"))
+    assert _overview_titles(service)[0][1] == "People"
+    elsewhere(sa.delete(segments).where(segments.c.id == a_id))
+    assert [t for t, _, _ in _overview_titles(service)] == ["Banned"]
+    elsewhere(sa.insert(segments).values(id=a_id, title="Again", criteria=registered,
+                                         description="", position=0, version=1))
+    assert ("Again", None, first[0][2]) in _overview_titles(service)
+    assert len(reads) == 5
+
+
+def test_the_overview_api_serialises_a_shared_answer_once(app, service, monkeypatch):
+    """Requests that share one answer share its JSON too: built once, the same bytes."""
+    from types import SimpleNamespace
+
+    from community_segments.demo.models import db
+    from community_segments.demo.seed import ensure_admin
+    from community_segments.web import security
+    from community_segments.web.api import segments as segments_api
+    from tests.demo_client import log_in
+    service.create("Registered", {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
+    ensure_admin(db.session)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, "admin", "admin")
+    made, real = [], segments_api._overview_json
+    monkeypatch.setattr(segments_api, "_overview_json",
+                        lambda *args: made.append(1) or real(*args))
+    url = get_state(app).config.url_prefix + "/api/overview"
+    arrived = time.monotonic()
+    with monkeypatch.context() as m:  # every request arrived while the first count ran
+        m.setattr(security, "time", SimpleNamespace(monotonic=lambda: arrived))
+        bodies = [client.get(url).get_data() for _ in range(3)]
+    assert bodies[0] == bodies[1] == bodies[2] and b'"title":"Registered"' in bodies[0]
+    assert made == [1]
+    client.get(url)  # arrived after it: counted again, serialised again
+    assert made == [1, 1]
+    grouped = client.get(url + "?groups=1").get_json()
+    assert "groups" in grouped and grouped["segments"][0]["title"] == "Registered"

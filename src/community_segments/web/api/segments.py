@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from ... import guarded, schemas
 from ...inputs import percent
 from ...service import SegmentCount, SegmentService
-from ...sharing import remembered
+from ...sharing import derived
 from ..display import group_totals
 from ..openapi import apidoc
 from .blueprint import api
@@ -172,22 +172,29 @@ def export_segment(segment_id: int):
 def overview():
     asked = schemas.OverviewQuery().load({k: v for k, v in request.args.items() if k == "groups"})
     svc = service()
-    total, counts = svc.overview()
-    items = [{"id": c.segment.id, "title": c.segment.title, "group_id": c.segment.group_id,
-              "count": c.count, "percent": c.percent, "error": c.error, "as_of": c.as_of}
-             for c in counts]
-    result: dict = {"total_members": total, "segments": items}
+    result = svc.overview_result()
+    totals = None
     if asked["groups"]:
         by_group: dict = {}
-        for c in counts:
+        for c in result.counts:
             by_group.setdefault(c.segment.group_id, []).append(c)
         by_group.pop(None, None)  # the ungrouped are no folder with a total
         with guarded.evaluating(svc.evaluator, "the group totals"):
-            totals = group_totals(svc, by_group)
-        result["groups"] = [{"id": gid, "members": n} for gid, n in totals.items()]
-    key = (total, tuple(tuple(i.values()) for i in items),
-           tuple(tuple(g.values()) for g in result.get("groups", ())))
-    return jsonify(remembered(svc.shared.dumped, key, lambda: schemas.Overview().dump(result)))
+            totals = tuple(group_totals(svc, by_group).items())
+    body = derived(svc.shared.dumped, (result,), lambda: _overview_json(result, totals),
+                   extra=totals)
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _overview_json(result, totals: tuple | None) -> bytes:
+    """The overview as ``jsonify`` writes it, made once per shared result."""
+    items = [{"id": c.segment.id, "title": c.segment.title, "group_id": c.segment.group_id,
+              "count": c.count, "percent": c.percent, "error": c.error, "as_of": c.as_of}
+             for c in result.counts]
+    data: dict = {"total_members": result.total, "segments": items}
+    if totals is not None:
+        data["groups"] = [{"id": gid, "members": n} for gid, n in totals]
+    return jsonify(schemas.Overview().dump(data)).get_data()
 
 
 @api.get("/overlap")
