@@ -99,15 +99,26 @@ def ensure_schema() -> None:
         migrate.upgrade(connection)
 
 
-def current_member() -> Member | None:
-    """The logged-in member, looked up once a request: the session's identity map holds
-    its objects weakly, so a member nobody keeps would be read again at every call."""
+def current_member() -> sa.Row | None:
+    """The logged-in member (``id``, ``username``, ``primary_role``), read once a request
+    as a plain row: the pages need no more, and an ORM object for it cost a burst of 50
+    admins a tenth of the server's time (docs/BENCHMARKS.md)."""
     member_id = session.get("member_id")
     known = request.environ.get("demo.member")
     if known is None or known[0] != member_id:
-        known = (member_id, db.session.get(Member, member_id) if member_id else None)
+        known = (member_id, _member_row(member_id) if member_id else None)
         request.environ["demo.member"] = known
     return known[1]
+
+
+# Built once: a statement object reused keeps its cache key, so SQLAlchemy need not
+# build and hash it again at every request.
+_MEMBER = sa.select(Member.id, Member.username, Member.primary_role).where(
+    Member.id == sa.bindparam("member_id"))
+
+
+def _member_row(member_id) -> sa.Row | None:
+    return db.session.connection().execute(_MEMBER, {"member_id": member_id}).first()
 
 
 def is_admin() -> bool:
