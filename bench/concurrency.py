@@ -10,9 +10,12 @@ lock; an admin logs in through the login form and every request carries its sess
 cookie. The server's connection pool holds a connection for every client thread
 (Flask-SQLAlchemy's default, 5 + 10 overflow, would queue 35 of 50 requests at
 check-out whatever the plugin does: a host that serves 50 requests at once sizes its
-pool for them). Timed: a lone ``GET /api/overview`` (median of 5), then 50 at once
-(p50, p95, errors), over several bursts. Identical evaluations in flight share one query
-(single-flight, per process), and a request also takes the answer of an evaluation that
+pool for them). Timed: a lone ``GET /api/overview`` (median of 22, two before each
+burst, so that a change in the machine's speed hits both sides of the ratio), and 50 at
+once (p50, p95, errors), over 10 bursts after one that is not timed: the first burst
+opens a pooled connection for each client (a server under steady load has them open),
+which is start-up cost, not the cost of many admins at once. Identical evaluations in
+flight share one query (single-flight, per process), and a request also takes the answer of an evaluation that
 was in flight when it arrived, so the 50 should cost about one. Counts are live
 (SEGMENTS_COUNTS_MAX_AGE 0). Results: bench/results/concurrency-<db>-<members>.json.
 """
@@ -40,6 +43,8 @@ from bench.data import community_url  # noqa: E402
 from bench.fuzz import Server  # noqa: E402
 from bench.run import PG_URL, load, versions  # noqa: E402
 from bench.segments import SEGMENTS  # noqa: E402
+
+LONE_PER_BURST = 2  # lone requests timed before each burst
 
 
 def prepare(app) -> None:
@@ -118,7 +123,8 @@ def main(argv=None) -> None:
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--bursts", type=int, default=5)
+    parser.add_argument("--bursts", type=int, default=10,
+                        help="bursts timed, after one that warms the connection pool up")
     parser.add_argument("--server", choices=("werkzeug", "gunicorn"), default="werkzeug")
     parser.add_argument("--workers", type=int, default=1,
                         help="gunicorn worker processes (each has its own single-flight)")
@@ -145,24 +151,35 @@ def main(argv=None) -> None:
 
 
 def measure(base: str, args) -> dict:
+    """Lone requests and bursts interleaved (a few lone ones before each burst), so that
+    a change in the machine's speed during the run hits both sides of the ratio alike."""
     opener = logged_in(base)
     overview = base + "/admin/segments/api/overview"
     timed_get(opener, overview)  # warm-up
-    lone = [timed_get(opener, overview) for _ in range(5)]
-    bursts = []
+    lone, bursts = [], []
     with ThreadPoolExecutor(args.clients) as pool:
-        for _ in range(args.bursts):
-            bursts.append(list(pool.map(lambda _: timed_get(opener, overview),
-                                        range(args.clients))))
+        for n in range(args.bursts + 1):
+            for _ in range(LONE_PER_BURST):
+                time.sleep(0.2)  # the last burst's answer is not shared with it
+                lone.append(timed_get(opener, overview))
             time.sleep(0.5)
+            burst = list(pool.map(lambda _: timed_get(opener, overview), range(args.clients)))
+            if n:  # the first burst warms the pool up: it opens a connection per client
+                bursts.append(burst)
     every = sorted(s for burst in bursts for s, _ in burst)
     lone_median = statistics.median(s for s, _ in lone)
-    p95 = every[max(0, round(0.95 * len(every)) - 1)]
+    p95 = _p95(every)
     return {"clients": args.clients, "bursts": args.bursts,
             "when": datetime.now(UTC).isoformat(timespec="seconds"), "load": load(),
-            "lone median": lone_median, "p50": statistics.median(every), "p95": p95,
-            "p95 / lone": p95 / lone_median,
-            "errors": sum(not ok for _, ok in lone + [r for burst in bursts for r in burst])}
+            "lone median": lone_median, "lone requests": len(lone),
+            "p50": statistics.median(every), "p95": p95, "p95 / lone": p95 / lone_median,
+            "burst p95s": [round(_p95(sorted(s for s, _ in b)), 3) for b in bursts],
+            "errors": sum(not ok for _, ok in lone + [r for burst in bursts for r in burst]),
+            "warm-up bursts": 1}
+
+
+def _p95(times: list[float]) -> float:
+    return times[max(0, round(0.95 * len(times)) - 1)]
 
 
 if __name__ == "__main__":
