@@ -53,15 +53,17 @@ def ordered(query: sa.Select) -> sa.Select:
 
 
 # Built once: a statement object reused keeps its cache key (SQLAlchemy builds and hashes
-# a new one's at every execution).
-STAMP = ordered(sa.select(Segment.id, Segment.version, Segment.created_at, Segment.group_id,
+# a new one's at every execution). The creation time is compared, never shown: read as
+# the driver gives it, without the UTC conversion of its column type.
+STAMP = ordered(sa.select(Segment.id, Segment.version,
+                          sa.type_coerce(Segment.created_at, sa.String), Segment.group_id,
                           Segment.position, SegmentGroup.name, Segment.title,
                           Segment.description, sa.cast(Segment.criteria, sa.Text)))
 
 
 def stamp(session) -> tuple:
     """What tells this state of the segment table from any other, in one small query."""
-    return tuple(tuple(row) for row in session.connection().execute(STAMP))
+    return tuple(session.connection().execute(STAMP).all())  # rows hash and compare as tuples
 
 
 def summary(segment: Segment) -> Summary:
