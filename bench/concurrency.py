@@ -80,7 +80,7 @@ def serve(url: str, args) -> tuple[Callable[[], None], str]:
     ``--threads``) or werkzeug's threaded server. Returns how to stop it, and its URL."""
     if args.server == "gunicorn":
         server = Server("gunicorn", url, args.workers, args.threads,
-                        app=f"bench.concurrency:served_app({url!r}, {args.threads})")
+                        app=f"bench.concurrency:serving({url!r}, {args.threads})")
         return server.stop, f"http://127.0.0.1:{server.port}"
     child = subprocess.Popen([sys.executable, __file__, "--serve", url, "--clients",
                               str(args.clients)], stdout=subprocess.PIPE, text=True)
@@ -89,9 +89,18 @@ def serve(url: str, args) -> tuple[Callable[[], None], str]:
     return (lambda: (child.terminate(), child.wait())), f"http://127.0.0.1:{port}"
 
 
+def serving(url: str, clients: int):
+    """:func:`served_app` ready to serve, as ``community-segments demo`` serves it (the
+    start-up heap frozen out of the collector's full passes: ``demo.app.settle``)."""
+    from community_segments.demo.app import settle
+    app = served_app(url, clients)
+    settle()
+    return app
+
+
 def _serve_forever(url: str, clients: int) -> None:
     from werkzeug.serving import make_server
-    server = make_server("127.0.0.1", 0, served_app(url, clients), threaded=True)
+    server = make_server("127.0.0.1", 0, serving(url, clients), threaded=True)
     print(server.server_port, flush=True)
     server.serve_forever()
 

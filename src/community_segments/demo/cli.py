@@ -10,7 +10,7 @@ from werkzeug.serving import run_simple
 
 from ..cli import OneLineErrorsGroup, friendly
 from ..errors import SegmentsError
-from .app import create_app
+from .app import create_app, settle
 
 
 class _DemoGroup(OneLineErrorsGroup, FlaskGroup):
@@ -69,6 +69,7 @@ def demo_command(users, seed, reset, host, port, no_serve):
     click.echo(f"Demo community: {url}/  (admin pages: {url}/admin/segments/)")
     click.echo(f"Log in as admin: username {username!r}, password {password!r}")
     if not no_serve:
+        settle()
         # app.run() refuses to serve inside a `flask` CLI command; werkzeug's server does not.
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
 
