@@ -184,17 +184,10 @@ def test_the_overview_says_how_fresh_cached_counts_are(app, service):
     assert body["segments"][0]["as_of"]
 
 
-def test_a_request_shares_the_answer_in_flight_when_it_arrived(app, service, monkeypatch):
-    """The guard notes when a request arrived: one that came in while the overview was
-    being counted takes that answer, even when its own work (login, the segment list)
-    brings it to the question after the count ended; one that came in later counts again.
-    The JSON is the same answer, serialised once."""
-    from types import SimpleNamespace
-
+def _admin_with_a_segment(app, service):
+    """A segment "Registered" and a test client logged in as the demo admin."""
     from community_segments.demo.models import db
     from community_segments.demo.seed import ensure_admin
-    from community_segments.evaluation import Evaluator
-    from community_segments.web import security
     from tests.demo_client import log_in
     service.create("Registered", {"match": "all", "rules": [
         {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
@@ -202,6 +195,19 @@ def test_a_request_shares_the_answer_in_flight_when_it_arrived(app, service, mon
     db.session.commit()
     client = app.test_client()
     log_in(client, "admin", "admin")
+    return client
+
+
+def test_a_request_shares_the_answer_in_flight_when_it_arrived(app, service, monkeypatch):
+    """The guard notes when a request arrived: one that came in while the overview was
+    being counted takes that answer, even when its own work (login, the segment list)
+    brings it to the question after the count ended; one that came in later counts again.
+    The JSON is the same answer, serialised once."""
+    from types import SimpleNamespace
+
+    from community_segments.evaluation import Evaluator
+    from community_segments.web import security
+    client = _admin_with_a_segment(app, service)
     during, census = [], Evaluator.census
 
     def counted(self, criteria):
@@ -282,17 +288,9 @@ def test_the_overview_api_serialises_a_shared_answer_once(app, service, monkeypa
     """Requests that share one answer share its JSON too: built once, the same bytes."""
     from types import SimpleNamespace
 
-    from community_segments.demo.models import db
-    from community_segments.demo.seed import ensure_admin
     from community_segments.web import security
     from community_segments.web.api import segments as segments_api
-    from tests.demo_client import log_in
-    service.create("Registered", {"match": "all", "rules": [
-        {"field": "primary_role", "op": "equals", "value": "Registered user"}]})
-    ensure_admin(db.session)
-    db.session.commit()
-    client = app.test_client()
-    log_in(client, "admin", "admin")
+    client = _admin_with_a_segment(app, service)
     made, real = [], segments_api._overview_json
     monkeypatch.setattr(segments_api, "_overview_json",
                         lambda *args: made.append(1) or real(*args))
