@@ -76,8 +76,16 @@ def summary(segment: Segment) -> Summary:
 def listing(session, table: OrderedDict, key: Any, build: Callable[[], Any]) -> Any:
     """``build()`` (which reads the segments itself), kept under ``key`` and the stamp.
 
-    ``build`` reads after the stamp, so what it saw is at least as new as the stamp: a
-    change committed in between is shown early, never missed later (versions only grow,
-    so that older stamp is never read again).
+    It is kept only when the stamp is the same after ``build`` read as before: a change
+    committed meanwhile (even one a hand edit undoes later) is never kept under a stamp
+    it does not match.
     """
-    return remembered(table, (key, stamp(session)), build)
+    before = (key, stamp(session))
+    try:
+        return table[before]
+    except KeyError:
+        pass
+    value = build()
+    if (key, stamp(session)) == before:
+        remembered(table, before, lambda: value)
+    return value

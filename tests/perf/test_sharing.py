@@ -305,3 +305,31 @@ def test_the_overview_api_serialises_a_shared_answer_once(app, service, monkeypa
     assert made == [1, 1]
     grouped = client.get(url + "?groups=1").get_json()
     assert "groups" in grouped and grouped["segments"][0]["title"] == "Registered"
+
+
+def test_a_change_made_while_the_segments_are_read_is_never_kept_under_the_old_stamp(
+        app, service, monkeypatch):
+    """Renamed by hand in SQL just after a request read the stamp, then renamed back: the
+    summaries read in between (the new name) must not be kept under the stamp that the
+    old name has again."""
+    from community_segments.demo.models import db
+    from community_segments.models import Segment
+    a_id = service.create("Registered", {"match": "all", "rules": [
+        {"field": "primary_role", "op": "equals", "value": "Registered user"}]}).id
+    segments = Segment.__table__
+
+    def rename(title):
+        with db.engine.begin() as connection:  # another connection, as another process
+            connection.execute(sa.update(segments).where(segments.c.id == a_id)
+                               .values(title=title))
+    real = type(service)._listed
+
+    def renamed_while_reading(self):
+        rename("Members")
+        return real(self)
+    with monkeypatch.context() as m:
+        m.setattr(type(service), "_listed", renamed_while_reading)
+        snapshot = db.engine.dialect.name in ("mysql", "mariadb")  # REPEATABLE READ
+        assert _overview_titles(service)[0][0] == ("Registered" if snapshot else "Members")
+    rename("Registered")
+    assert _overview_titles(service)[0][0] == "Registered"
