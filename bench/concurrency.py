@@ -15,9 +15,9 @@ burst, so that a change in the machine's speed hits both sides of the ratio), an
 once (p50, p95, errors), over 10 bursts after one that is not timed: the first burst
 opens a pooled connection for each client (a server under steady load has them open),
 which is start-up cost, not the cost of many admins at once. Identical evaluations in
-flight share one query (single-flight, per process), and a request also takes the answer of an evaluation that
-was in flight when it arrived, so the 50 should cost about one. Counts are live
-(SEGMENTS_COUNTS_MAX_AGE 0). Results: bench/results/concurrency-<db>-<members>.json.
+flight share one query (single-flight, per process), and a request also takes the
+answer of an evaluation that was in flight when it arrived, so the 50 should cost about
+one. Counts are live (SEGMENTS_COUNTS_MAX_AGE 0). Results: bench/results/concurrency-<db>-<members>.json.
 """
 from __future__ import annotations
 

@@ -170,10 +170,7 @@ def derived(table: OrderedDict, sources: tuple, build: Callable[[], Any],
     while they are the very same objects (and ``extra`` is equal).
 
     Keyed by identity, not by value: hashing an answer would cost what building from it
-    costs. The entry keeps its sources alive, so their ids are not reused while it lasts.
+    costs. The entry keeps its sources alive, so no other object takes their ids while
+    it lasts: the same ids are the same objects.
     """
-    key = (*map(id, sources), extra)
-    found = table.get(key)
-    if found is not None and all(a is b for a, b in zip(found[0], sources, strict=True)):
-        return found[1]
-    return remembered(table, key, lambda: (sources, build()))[1]
+    return remembered(table, (*map(id, sources), extra), lambda: (sources, build()))[1]

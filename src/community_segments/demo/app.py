@@ -117,7 +117,7 @@ def settle() -> None:
 def current_member() -> sa.Row | None:
     """The logged-in member (``id``, ``username``, ``primary_role``), read once a request
     as a plain row: the pages need no more, and an ORM object for it cost a burst of 50
-    admins a tenth of the server's time (docs/BENCHMARKS.md)."""
+    admins about 15% of the server's time (docs/BENCHMARKS.md)."""
     member_id = session.get("member_id")
     known = request.environ.get("demo.member")
     if known is None or known[0] != member_id:
